@@ -1,0 +1,15 @@
+// mxctl sub-commands. Each returns a sysexits(3) code: 0 ok, 64 usage,
+// 65 malformed input, 66 no input, 69 permanent failure, 75 try again later.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace mxd::mxctl {
+
+int RunResolve(const std::vector<std::string>& args);
+
+// Prints "mxctl: <message>" and the usage line to stderr; returns EX_USAGE.
+int UsageError(const std::string& message, const std::string& usage);
+
+}  // namespace mxd::mxctl

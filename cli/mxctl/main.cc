@@ -1,0 +1,36 @@
+// mxctl: command-line client of mxd, usable by hand, from scripts, and as a
+// Postfix pipe(8) transport. Exit codes follow sysexits(3).
+#include <sysexits.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "cli/mxctl/commands.h"
+
+namespace mxd::mxctl {
+
+constexpr char kMainUsage[] =
+    "usage: mxctl COMMAND [options]\n"
+    "commands:\n"
+    "  resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]\n";
+
+int UsageError(const std::string& message, const std::string& usage) {
+  std::fprintf(stderr, "mxctl: %s\n%s\n", message.c_str(), usage.c_str());
+  return EX_USAGE;
+}
+
+}  // namespace mxd::mxctl
+
+int main(int argc, char** argv) {
+  using namespace mxd::mxctl;
+  if (argc < 2) return UsageError("missing command", kMainUsage);
+  const std::string command = argv[1];
+  std::vector<std::string> args(argv + 2, argv + argc);
+  if (command == "resolve") return RunResolve(args);
+  if (command == "help" || command == "--help" || command == "-h") {
+    std::fputs(kMainUsage, stdout);
+    return EX_OK;
+  }
+  return UsageError("unknown command '" + command + "'", kMainUsage);
+}

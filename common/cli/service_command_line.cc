@@ -1,0 +1,64 @@
+#include "common/cli/service_command_line.h"
+
+#include <sysexits.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "common/config/config_loader.h"
+#include "common/log/json_log.h"
+
+namespace mxd {
+
+std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
+                                                          const std::string& program,
+                                                          const std::string& default_listen,
+                                                          const std::vector<OptionSpec>& extra,
+                                                          int* exit_code) {
+  std::vector<OptionSpec> specs = {
+      {"config", true, false, "main.cf-style configuration file (name = value)"},
+      {"listen", true, false, absl::StrCat("gRPC listen address HOST:PORT, port 0 for any (", default_listen, ")")},
+      {"port-file", true, false, "write the bound port number to this file"},
+      {"print-defaults", false, false, "print every parameter's default and exit (postconf -d)"},
+      {"print-config", false, false, "print the non-default parameters and exit (postconf -n)"},
+      {"help", false, false, "show this help"},
+  };
+  specs.insert(specs.end(), extra.begin(), extra.end());
+  const std::string usage = absl::StrCat("usage: ", program, " [-o name=value ...] [options]\n",
+                                         FormatOptions(specs));
+
+  std::vector<std::string> overrides = ExtractOverrides(argc, argv);
+  auto args = ParseArgs(std::vector<std::string>(argv + 1, argv + argc), specs);
+  if (!args.ok() || !args->positional.empty()) {
+    std::string why = args.ok() ? absl::StrCat("unexpected argument '", args->positional[0], "'")
+                                : std::string(args.status().message());
+    std::fprintf(stderr, "%s: %s\n%s", program.c_str(), why.c_str(), usage.c_str());
+    *exit_code = EX_USAGE;
+    return std::nullopt;
+  }
+  *exit_code = EX_OK;
+  if (args->Has("help")) {
+    std::cout << usage;
+    return std::nullopt;
+  }
+  if (args->Has("print-defaults")) {
+    std::cout << LoadConfig("", {})->Dump(true);
+    return std::nullopt;
+  }
+  auto config = LoadConfig(args->GetOr("config", ""), overrides);
+  if (!config.ok()) {
+    LogError("bad_configuration", {{"program", program}, {"error", config.status().message()}});
+    *exit_code = EX_CONFIG;
+    return std::nullopt;
+  }
+  if (args->Has("print-config")) {
+    std::cout << config->Dump(false);
+    return std::nullopt;
+  }
+  std::string listen = args->GetOr("listen", default_listen);
+  std::string port_file = args->GetOr("port-file", "");
+  return ServiceCommandLine{*std::move(config), *std::move(args), std::move(listen), std::move(port_file)};
+}
+
+}  // namespace mxd

@@ -1,0 +1,30 @@
+// The start-up and shutdown every mxd gRPC service shares: bind the listen
+// address (port 0 picks a free port), write the port file, serve health and
+// reflection, then wait for SIGINT/SIGTERM and shut down gracefully.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include <grpcpp/grpcpp.h>
+
+namespace mxd {
+
+// Call first thing in main(), before any thread starts, so that SIGINT and
+// SIGTERM are delivered only to the waiting thread in RunGrpcServer.
+void BlockTerminationSignals();
+
+struct ServerOptions {
+  std::string program;    // for logs
+  std::string listen;     // HOST:PORT
+  std::string port_file;  // written with the bound port, when not empty
+  std::vector<grpc::Service*> services;
+  // Runs after the server stopped accepting work and finished its RPCs.
+  std::function<void()> on_shutdown;
+};
+
+// Returns the process exit code.
+int RunGrpcServer(const ServerOptions& options);
+
+}  // namespace mxd

@@ -1,0 +1,138 @@
+#include "common/nexthop/nexthop.h"
+
+#include <arpa/inet.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "common/nexthop/domain_name.h"
+
+namespace mxd {
+namespace {
+
+struct ServiceName {
+  absl::string_view name;
+  uint16_t port;
+};
+constexpr ServiceName kServices[] = {
+    {"smtp", 25}, {"submission", 587}, {"submissions", 465}, {"smtps", 465}, {"lmtp", 24}};
+
+bool LooksNumeric(absl::string_view s) {
+  for (char c : s) {
+    if (!absl::ascii_isdigit(static_cast<unsigned char>(c)) && c != '.') return false;
+  }
+  return !s.empty();
+}
+
+// Canonical text of an address, or "" if `s` is not one of that family.
+std::string CanonicalAddress(int family, absl::string_view s) {
+  std::string copy(s);
+  unsigned char buf[16];
+  char text[INET6_ADDRSTRLEN];
+  if (inet_pton(family, copy.c_str(), buf) != 1) return "";
+  if (inet_ntop(family, buf, text, sizeof(text)) == nullptr) return "";
+  return text;
+}
+
+absl::Status Invalid(absl::string_view text, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("invalid next hop \"", text, "\": ", why));
+}
+
+}  // namespace
+
+absl::StatusOr<uint16_t> ParsePort(absl::string_view text) {
+  for (const ServiceName& s : kServices) {
+    if (absl::EqualsIgnoreCase(text, s.name)) return s.port;
+  }
+  uint32_t n = 0;
+  if (text.empty() || text.size() > 5 || !absl::ascii_isdigit(static_cast<unsigned char>(text[0])) ||
+      !absl::SimpleAtoi(text, &n) || n < 1 || n > 65535) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("bad port '", text, "' (use 1-65535 or smtp, submission, submissions)"));
+  }
+  return static_cast<uint16_t>(n);
+}
+
+absl::StatusOr<NextHop> ParseNextHop(absl::string_view text) {
+  if (text.empty()) return absl::InvalidArgumentError("invalid next hop: empty");
+  if (std::string cc = FirstControlCharacter(text); !cc.empty()) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid next hop: contains a control character (", cc, ")"));
+  }
+  if (text.size() > kMaxNextHopLength) {
+    return absl::InvalidArgumentError(absl::StrCat("invalid next hop: longer than ",
+                                                   kMaxNextHopLength, " characters (",
+                                                   text.size(), ")"));
+  }
+  for (char c : text) {
+    if (c == ' ') return Invalid(text, "contains white space");
+  }
+
+  NextHop hop;
+  absl::string_view host_part;
+  absl::string_view rest;
+  if (text.front() == '[') {
+    size_t close = text.find(']');
+    if (close == absl::string_view::npos) return Invalid(text, "missing ']'");
+    host_part = text.substr(1, close - 1);
+    rest = text.substr(close + 1);
+    if (host_part.empty()) return Invalid(text, "nothing between '[' and ']'");
+    if (absl::StartsWithIgnoreCase(host_part, "ipv6:")) {
+      std::string a = CanonicalAddress(AF_INET6, host_part.substr(5));
+      if (a.empty()) return Invalid(text, "not a valid IPv6 address");
+      hop.kind = NextHop::Kind::kIpv6;
+      hop.host = a;
+    } else if (absl::StrContains(host_part, ':')) {
+      std::string a = CanonicalAddress(AF_INET6, host_part);
+      if (a.empty()) return Invalid(text, "not a valid IPv6 address");
+      hop.kind = NextHop::Kind::kIpv6;
+      hop.host = a;
+    } else if (LooksNumeric(host_part)) {
+      std::string a = CanonicalAddress(AF_INET, host_part);
+      if (a.empty()) return Invalid(text, "not a valid IPv4 address");
+      hop.kind = NextHop::Kind::kIpv4;
+      hop.host = a;
+    } else {
+      if (absl::Status s = ValidateDomainName(host_part); !s.ok()) return Invalid(text, s.message());
+      hop.kind = NextHop::Kind::kHost;
+      hop.host = CanonicalDomainName(host_part);
+    }
+    if (!rest.empty() && rest.front() != ':') return Invalid(text, "unexpected text after ']'");
+  } else {
+    size_t colon = text.find(':');
+    host_part = text.substr(0, colon);
+    rest = colon == absl::string_view::npos ? absl::string_view() : text.substr(colon);
+    if (absl::StrContains(rest.substr(rest.empty() ? 0 : 1), ':') ||
+        !CanonicalAddress(AF_INET6, text).empty()) {
+      return Invalid(text, "an IPv6 address must be in brackets: [ipv6:address]");
+    }
+    if (!CanonicalAddress(AF_INET, host_part).empty()) {
+      return Invalid(text, absl::StrCat("an IP address must be in brackets: [", host_part, "]"));
+    }
+    if (absl::Status s = ValidateDomainName(host_part); !s.ok()) return Invalid(text, s.message());
+    hop.kind = NextHop::Kind::kDomain;
+    hop.host = CanonicalDomainName(host_part);
+  }
+  if (!rest.empty()) {
+    auto port = ParsePort(rest.substr(1));
+    if (!port.ok()) return Invalid(text, port.status().message());
+    hop.port = *port;
+    hop.port_given = true;
+  }
+  return hop;
+}
+
+std::string NextHop::ToString() const {
+  std::string s;
+  switch (kind) {
+    case Kind::kDomain: s = host; break;
+    case Kind::kHost:
+    case Kind::kIpv4: s = absl::StrCat("[", host, "]"); break;
+    case Kind::kIpv6: s = absl::StrCat("[ipv6:", host, "]"); break;
+  }
+  if (port_given) absl::StrAppend(&s, ":", port);
+  return s;
+}
+
+}  // namespace mxd

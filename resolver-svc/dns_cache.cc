@@ -1,0 +1,91 @@
+#include "resolver-svc/dns_cache.h"
+
+#include <algorithm>
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+
+namespace mxd {
+namespace {
+
+std::string Key(const std::string& name, int qtype) { return absl::StrCat(qtype, " ", name); }
+
+}  // namespace
+
+void DnsCache::Lookup(const std::string& name, int qtype, Done done) {
+  LookupChain(name, qtype, 0, UINT32_MAX, std::move(done));
+}
+
+void DnsCache::LookupChain(const std::string& name, int qtype, int depth, uint32_t ttl, Done done) {
+  LookupOne(name, qtype, [this, qtype, depth, ttl, done = std::move(done)](
+                             const DnsAnswer& answer) mutable {
+    const uint32_t chain_ttl = std::min(ttl, answer.ttl);
+    if (answer.cname_target.empty()) {
+      if (chain_ttl == answer.ttl) return done(answer);
+      DnsAnswer copy = answer;
+      copy.ttl = chain_ttl;
+      return done(copy);
+    }
+    if (depth + 1 >= kMaxCnameChain) {
+      DnsAnswer loop;
+      loop.status = DnsStatus::kNotFound;
+      loop.detail = absl::StrCat("CNAME chain longer than ", kMaxCnameChain, " (a loop?)");
+      return done(loop);
+    }
+    LookupChain(answer.cname_target, qtype, depth + 1, chain_ttl, std::move(done));
+  });
+}
+
+void DnsCache::LookupOne(const std::string& name, int qtype, Done done) {
+  const std::string key = Key(name, qtype);
+  if (auto it = entries_.find(key); it != entries_.end()) {
+    if (it->second.expires > loop_->Now()) {
+      ++stats_.hits;
+      // Hand out the remaining lifetime, not the original TTL.
+      DnsAnswer answer = it->second.answer;
+      answer.ttl = static_cast<uint32_t>(
+          std::max<int64_t>(0, absl::ToInt64Seconds(it->second.expires - loop_->Now())));
+      return done(answer);
+    }
+    entries_.erase(it);
+  }
+  ++stats_.misses;
+  auto [waiting, first] = in_flight_.try_emplace(key);
+  waiting->second.push_back(std::move(done));
+  if (!first) {
+    ++stats_.merged;
+    return;
+  }
+  ++stats_.queries;
+  client_->Query(name, qtype, [this, key](DnsAnswer answer) {
+    Store(key, answer);
+    auto node = in_flight_.extract(key);
+    if (node.empty()) return;
+    for (Done& d : node.mapped()) d(answer);
+  });
+}
+
+void DnsCache::Store(const std::string& key, const DnsAnswer& answer) {
+  if (options_.size_limit == 0 || answer.status == DnsStatus::kTempFail || answer.ttl == 0) return;
+  const absl::Duration cap =
+      answer.status == DnsStatus::kOk ? options_.max_ttl : options_.negative_max_ttl;
+  const absl::Duration life = std::min(absl::Seconds(answer.ttl), cap);
+  if (life <= absl::ZeroDuration()) return;
+  if (entries_.size() >= options_.size_limit) {
+    // Full: drop what has expired; if that is not enough, drop an arbitrary
+    // tenth (hash order), which is cheaper than keeping an LRU list.
+    const absl::Time now = loop_->Now();
+    absl::erase_if(entries_, [now](const auto& kv) { return kv.second.expires <= now; });
+    size_t drop = entries_.size() >= options_.size_limit ? options_.size_limit / 10 + 1 : 0;
+    for (auto it = entries_.begin(); drop > 0 && it != entries_.end(); --drop) entries_.erase(it++);
+  }
+  entries_[key] = Entry{answer, loop_->Now() + life};
+}
+
+DnsCache::Stats DnsCache::stats() const {
+  Stats s = stats_;
+  s.entries = entries_.size();
+  return s;
+}
+
+}  // namespace mxd

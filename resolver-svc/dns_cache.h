@@ -1,0 +1,61 @@
+// Cached DNS look-ups shared by every request: answers are kept for their
+// TTL (negative answers for the SOA's negative TTL), identical look-ups in
+// flight at the same time are merged into one query, and CNAME chains that an
+// answer leaves unfinished are followed. Loop thread only: no locks.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_map.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/time/time.h"
+#include "common/net/event_loop.h"
+#include "resolver-svc/dns_answer.h"
+#include "resolver-svc/dns_client.h"
+
+namespace mxd {
+
+class DnsCache {
+ public:
+  struct Options {
+    size_t size_limit = 100000;  // entries; 0 disables caching
+    absl::Duration max_ttl = absl::Hours(24);
+    absl::Duration negative_max_ttl = absl::Hours(1);
+  };
+  // The answer for the end of any CNAME chain; `answer.ttl` is the smallest
+  // TTL along the chain.
+  using Done = absl::AnyInvocable<void(const DnsAnswer&)>;
+
+  static constexpr int kMaxCnameChain = 8;
+
+  DnsCache(EventLoop* loop, DnsClient* client, const Options& options)
+      : loop_(loop), client_(client), options_(options) {}
+
+  void Lookup(const std::string& name, int qtype, Done done);
+
+  struct Stats {
+    uint64_t hits = 0, misses = 0, merged = 0, queries = 0;
+    size_t entries = 0;
+  };
+  Stats stats() const;
+
+ private:
+  struct Entry {
+    DnsAnswer answer;
+    absl::Time expires;
+  };
+  void LookupChain(const std::string& name, int qtype, int depth, uint32_t ttl, Done done);
+  void LookupOne(const std::string& name, int qtype, Done done);
+  void Store(const std::string& key, const DnsAnswer& answer);
+
+  EventLoop* loop_;
+  DnsClient* client_;
+  Options options_;
+  absl::flat_hash_map<std::string, Entry> entries_;
+  absl::flat_hash_map<std::string, std::vector<Done>> in_flight_;
+  Stats stats_;
+};
+
+}  // namespace mxd

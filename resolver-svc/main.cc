@@ -1,0 +1,55 @@
+// resolver-svc: answers "where does mail for this next hop go?" over gRPC.
+#include <sysexits.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "common/cli/service_command_line.h"
+#include "common/grpc/server_runner.h"
+#include "common/log/json_log.h"
+#include "resolver-svc/dns_cache.h"
+#include "resolver-svc/dns_client.h"
+#include "resolver-svc/native_host_lookup.h"
+#include "resolver-svc/resolver_service.h"
+#include "resolver-svc/resolver_settings.h"
+#include "resolver-svc/route_lookup.h"
+
+int main(int argc, char** argv) {
+  mxd::BlockTerminationSignals();
+  int exit_code = 0;
+  auto cmd = mxd::ParseServiceCommandLine(
+      argc, argv, "resolver-svc", "127.0.0.1:10051",
+      {{"dns-server", true, false,
+        "DNS server(s) HOST:PORT[,HOST:PORT...], [::1]:53 for IPv6 (default: /etc/resolv.conf)"}},
+      &exit_code);
+  if (!cmd) return exit_code;
+  const mxd::Config* config = &cmd->config;
+  auto settings = mxd::ResolverSettings::FromConfig(*config, cmd->args.GetOr("dns-server", ""));
+  if (!settings.ok()) {
+    mxd::LogError("bad_configuration", {{"error", settings.status().message()}});
+    return EX_CONFIG;
+  }
+
+  mxd::EventLoop loop;
+  auto dns = mxd::DnsClient::Create(&loop, settings->dns);
+  if (!dns.ok()) {
+    mxd::LogError("bad_configuration", {{"error", dns.status().message()}});
+    return EX_CONFIG;
+  }
+  mxd::DnsCache cache(&loop, dns->get(), settings->cache);
+  mxd::NativeHostLookup native(&loop, settings->disable_dns_lookups ? 4 : 0);
+  mxd::RouteLookup lookup(&cache, &native, &*settings);
+  mxd::ResolverService service(&loop, &lookup, settings->pending_request_limit);
+  std::thread loop_thread([&loop] { loop.Run(); });
+
+  mxd::ServerOptions server;
+  server.program = "resolver-svc";
+  server.listen = cmd->listen;
+  server.port_file = cmd->port_file;
+  server.services = {&service};
+  int rc = mxd::RunGrpcServer(server);
+  loop.Stop();
+  loop_thread.join();
+  return rc;
+}

@@ -1,0 +1,22 @@
+// This mail system's own addresses, from inet_interfaces and
+// proxy_interfaces, for mail-loop truncation. Read once at start-up.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+
+namespace mxd {
+
+// "all" means every interface address (getifaddrs), "loopback-only" means
+// 127.0.0.1 and ::1; other entries are addresses or host names.
+absl::StatusOr<absl::flat_hash_set<std::string>> FindOwnAddresses(
+    const std::vector<std::string>& inet_interfaces, const std::vector<std::string>& proxy_interfaces);
+
+// Canonical text of an IPv4/IPv6 address (brackets and "ipv6:" allowed), or
+// "" when `s` is not an address.
+std::string CanonicalIpAddress(const std::string& s);
+
+}  // namespace mxd

@@ -1,0 +1,84 @@
+#include "resolver-svc/resolver_service.h"
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log/json_log.h"
+#include "common/nexthop/nexthop.h"
+
+namespace mxd {
+namespace {
+
+v1::ResolveStatus StatusToProto(RouteStatus s) {
+  switch (s) {
+    case RouteStatus::kOk: return v1::RESOLVE_STATUS_OK;
+    case RouteStatus::kTempFail: return v1::RESOLVE_STATUS_TEMPFAIL;
+    case RouteStatus::kPermFail: return v1::RESOLVE_STATUS_PERMFAIL;
+  }
+  return v1::RESOLVE_STATUS_UNSPECIFIED;
+}
+
+absl::string_view OutcomeName(RouteStatus s) {
+  switch (s) {
+    case RouteStatus::kOk: return "ok";
+    case RouteStatus::kTempFail: return "tempfail";
+    case RouteStatus::kPermFail: return "permfail";
+  }
+  return "?";
+}
+
+}  // namespace
+
+void ToProto(const RouteSet& set, v1::ResolveResponse* out) {
+  out->set_status(StatusToProto(set.status));
+  out->set_enhanced_status(set.enhanced_status);
+  out->set_reason(set.reason);
+  out->set_effective_nexthop(set.effective_nexthop);
+  out->set_ttl_seconds(set.ttl);
+  for (const Route& r : set.routes) {
+    v1::Route* p = out->add_routes();
+    p->set_host(r.host);
+    p->set_preference(r.preference);
+    p->set_port(r.port);
+    p->set_fallback(r.fallback);
+    for (const std::string& a : r.addresses) p->add_addresses(a);
+  }
+}
+
+grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* context,
+                                                   const v1::ResolveRequest* request,
+                                                   v1::ResolveResponse* response) {
+  grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  auto hop = ParseNextHop(request->nexthop());
+  if (!hop.ok()) {
+    std::string shown = request->nexthop().substr(0, 100);
+    LogWarning("resolve_rejected", {{"nexthop", shown}, {"error", hop.status().message()}});
+    reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(hop.status().message())));
+    return reactor;
+  }
+  if (pending_.fetch_add(1) >= pending_limit_) {
+    pending_.fetch_sub(1);
+    reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                                 absl::StrCat("more than resolver_pending_request_limit = ",
+                                              pending_limit_, " requests in progress")));
+    return reactor;
+  }
+  const absl::Time start = absl::Now();
+  loop_->Post([this, reactor, response, start, hop = *std::move(hop)]() {
+    lookup_->Resolve(hop, [this, reactor, response, start, hop](RouteSet set) {
+      ToProto(set, response);
+      const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+      Log(set.status == RouteStatus::kOk ? LogLevel::kInfo : LogLevel::kWarning, "resolve",
+          {{"nexthop", hop.ToString()},
+           {"effective_nexthop", set.effective_nexthop},
+           {"outcome", OutcomeName(set.status)},
+           {"enhanced_status", set.enhanced_status},
+           {"reason", set.reason}},
+          {{"routes", static_cast<double>(set.routes.size())}, {"duration_ms", ms}});
+      pending_.fetch_sub(1);
+      reactor->Finish(grpc::Status::OK);
+    });
+  });
+  return reactor;
+}
+
+}  // namespace mxd

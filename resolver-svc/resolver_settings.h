@@ -1,0 +1,38 @@
+// resolver-svc's parameters, read once from the Config into typed fields and
+// checked at start-up (errors name the parameter and where it was set).
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/status/statusor.h"
+#include "common/config/config.h"
+#include "common/nexthop/nexthop.h"
+#include "resolver-svc/dns_cache.h"
+#include "resolver-svc/dns_client.h"
+
+namespace mxd {
+
+enum class AddressPreference { kAny, kIpv4, kIpv6 };
+
+struct ResolverSettings {
+  bool use_ipv4 = true;  // inet_protocols
+  bool use_ipv6 = true;
+  AddressPreference address_preference = AddressPreference::kAny;
+  std::optional<NextHop> relayhost;
+  std::vector<NextHop> fallback_relays;  // smtp_fallback_relay
+  bool disable_dns_lookups = false;
+  bool ignore_mx_lookup_error = false;
+  absl::flat_hash_set<std::string> own_addresses;  // inet_interfaces + proxy_interfaces
+  DnsClient::Options dns;
+  DnsCache::Options cache;
+  int64_t pending_request_limit = 10000;
+
+  // `dns_servers` is the --dns-server flag ("" for the system's resolv.conf).
+  static absl::StatusOr<ResolverSettings> FromConfig(const Config& config,
+                                                     const std::string& dns_servers);
+};
+
+}  // namespace mxd

@@ -1,0 +1,70 @@
+// Where does mail for a next hop go? The resolver's counterpart of Postfix's
+// smtp_addr.c: MX lookup, preference sorting, implicit and null MX, host
+// address look-ups per inet_protocols, mail-loop truncation, relayhost and
+// fallback relays. Runs on the event loop thread.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "absl/functional/any_invocable.h"
+#include "absl/random/random.h"
+#include "common/net/event_loop.h"
+#include "common/nexthop/nexthop.h"
+#include "resolver-svc/dns_cache.h"
+#include "resolver-svc/native_host_lookup.h"
+#include "resolver-svc/resolver_settings.h"
+#include "resolver-svc/route.h"
+
+namespace mxd {
+
+class RouteLookup {
+ public:
+  using Done = absl::AnyInvocable<void(RouteSet)>;
+
+  RouteLookup(DnsCache* dns, NativeHostLookup* native, const ResolverSettings* settings)
+      : dns_(dns), native_(native), settings_(settings) {}
+
+  // Loop thread only; `done` runs on the loop thread, possibly before
+  // Resolve returns (everything cached).
+  void Resolve(const NextHop& hop, Done done);
+
+  // The outcome of one next hop (the destination or one fallback relay).
+  struct HopResult {
+    RouteSet set;
+    bool fallback_allowed = false;  // the failure is one fallback relays may cure
+    bool found_myself = false;      // we are an MX host: no backups behind us
+  };
+  // The addresses of one host, or why there are none.
+  struct HostAddresses {
+    std::vector<std::string> addresses;
+    bool tempfail = false;
+    std::string reason;  // Postfix-style, when addresses is empty
+    uint32_t ttl = UINT32_MAX;
+  };
+
+ private:
+  using HopDone = absl::AnyInvocable<void(HopResult)>;
+  using HostDone = absl::AnyInvocable<void(HostAddresses)>;
+
+  void ResolveHop(const NextHop& hop, bool from_config, HopDone done);
+  void ResolveMx(const NextHop& hop, HopDone done);
+  void ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl, HopDone done);
+  void ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl, HopDone done);
+  void LookupHost(const std::string& host, HostDone done);
+  // Loop check and final status for a hop's routes.
+  HopResult Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl,
+                   const HostAddresses* last_failure);
+
+  DnsCache* dns_;
+  NativeHostLookup* native_;
+  const ResolverSettings* settings_;
+  absl::BitGen gen_;
+};
+
+// Postfix's wording for a failed name-service look-up, e.g. "Host or domain
+// name not found. Name service error for name=example.com type=MX: Host not
+// found, try again".
+std::string NameServiceError(absl::string_view name, absl::string_view type, DnsStatus status);
+
+}  // namespace mxd
