@@ -1,7 +1,7 @@
 #include "resolver-svc/dns_answer.h"
 
-#include <arpa/inet.h>
 #include <ares.h>
+#include <arpa/inet.h>
 #include <arpa/nameser.h>
 
 #include <algorithm>
@@ -31,8 +31,7 @@ uint32_t Get32(const unsigned char* p) {
   return uint32_t{p[0]} << 24 | uint32_t{p[1]} << 16 | uint32_t{p[2]} << 8 | p[3];
 }
 
-bool ExpandName(const unsigned char* at, const unsigned char* abuf, int alen, std::string* name,
-                long* len) {
+bool ExpandName(const unsigned char* at, const unsigned char* abuf, int alen, std::string* name, long* len) {
   char* out = nullptr;
   if (ares_expand_name(at, abuf, alen, &out, len) != ARES_SUCCESS) return false;
   *name = CanonicalDomainName(out);
@@ -99,8 +98,8 @@ absl::string_view DnsTypeName(int qtype) {
   }
 }
 
-DnsAnswer ParseDnsAnswer(int qtype, absl::string_view qname, int ares_status,
-                         const unsigned char* abuf, int alen) {
+DnsAnswer ParseDnsAnswer(int qtype, absl::string_view qname, int ares_status, const unsigned char* abuf,
+                         int alen) {
   DnsAnswer a;
   std::vector<RrHeader> rrs;
   const bool walked = WalkRecords(abuf, alen, &rrs);

@@ -37,8 +37,8 @@ struct DnsAnswer {
 };
 
 // `ares_status` and `abuf` are what c-ares passed to the query callback.
-DnsAnswer ParseDnsAnswer(int qtype, absl::string_view qname, int ares_status,
-                         const unsigned char* abuf, int alen);
+DnsAnswer ParseDnsAnswer(int qtype, absl::string_view qname, int ares_status, const unsigned char* abuf,
+                         int alen);
 
 // "MX", "A", "AAAA".
 absl::string_view DnsTypeName(int qtype);

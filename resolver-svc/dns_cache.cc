@@ -17,8 +17,7 @@ void DnsCache::Lookup(const std::string& name, int qtype, Done done) {
 }
 
 void DnsCache::LookupChain(const std::string& name, int qtype, int depth, uint32_t ttl, Done done) {
-  LookupOne(name, qtype, [this, qtype, depth, ttl, done = std::move(done)](
-                             const DnsAnswer& answer) mutable {
+  LookupOne(name, qtype, [this, qtype, depth, ttl, done = std::move(done)](const DnsAnswer& answer) mutable {
     const uint32_t chain_ttl = std::min(ttl, answer.ttl);
     if (answer.cname_target.empty()) {
       if (chain_ttl == answer.ttl) return done(answer);
@@ -67,8 +66,7 @@ void DnsCache::LookupOne(const std::string& name, int qtype, Done done) {
 
 void DnsCache::Store(const std::string& key, const DnsAnswer& answer) {
   if (options_.size_limit == 0 || answer.status == DnsStatus::kTempFail || answer.ttl == 0) return;
-  const absl::Duration cap =
-      answer.status == DnsStatus::kOk ? options_.max_ttl : options_.negative_max_ttl;
+  const absl::Duration cap = answer.status == DnsStatus::kOk ? options_.max_ttl : options_.negative_max_ttl;
   const absl::Duration life = std::min(absl::Seconds(answer.ttl), cap);
   if (life <= absl::ZeroDuration()) return;
   if (entries_.size() >= options_.size_limit) {

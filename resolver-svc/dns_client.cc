@@ -18,8 +18,7 @@ struct PendingQuery {
 
 }  // namespace
 
-absl::StatusOr<std::unique_ptr<DnsClient>> DnsClient::Create(EventLoop* loop,
-                                                             const Options& options) {
+absl::StatusOr<std::unique_ptr<DnsClient>> DnsClient::Create(EventLoop* loop, const Options& options) {
   static const int init_status = ares_library_init(ARES_LIB_INIT_ALL);
   if (init_status != ARES_SUCCESS) {
     return absl::InternalError(absl::StrCat("c-ares: ", ares_strerror(init_status)));
@@ -34,8 +33,7 @@ absl::StatusOr<std::unique_ptr<DnsClient>> DnsClient::Create(EventLoop* loop,
   opts.tries = options.attempts;
   opts.sock_state_cb = &DnsClient::OnSocketState;
   opts.sock_state_cb_data = client.get();
-  int mask = ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES |
-             ARES_OPT_SOCK_STATE_CB;
+  int mask = ARES_OPT_FLAGS | ARES_OPT_EDNSPSZ | ARES_OPT_TIMEOUTMS | ARES_OPT_TRIES | ARES_OPT_SOCK_STATE_CB;
   int st = ares_init_options(&client->channel_, &opts, mask);
   if (st != ARES_SUCCESS) {
     return absl::InternalError(absl::StrCat("c-ares initialisation: ", ares_strerror(st)));

@@ -11,18 +11,14 @@ void SortMxRecords(std::vector<MxRecord>& mx, absl::BitGenRef gen) {
   for (size_t i = mx.size(); i > 1; --i) {
     std::swap(mx[i - 1], mx[absl::Uniform<size_t>(gen, 0, i)]);
   }
-  std::stable_sort(mx.begin(), mx.end(), [](const MxRecord& a, const MxRecord& b) {
-    return a.preference < b.preference;
-  });
+  std::stable_sort(mx.begin(), mx.end(),
+                   [](const MxRecord& a, const MxRecord& b) { return a.preference < b.preference; });
 }
 
-bool IsNullMx(const std::vector<MxRecord>& mx) {
-  return mx.size() == 1 && mx[0].host.empty();
-}
+bool IsNullMx(const std::vector<MxRecord>& mx) { return mx.size() == 1 && mx[0].host.empty(); }
 
 void DropRootTargets(std::vector<MxRecord>& mx) {
-  mx.erase(std::remove_if(mx.begin(), mx.end(), [](const MxRecord& m) { return m.host.empty(); }),
-           mx.end());
+  mx.erase(std::remove_if(mx.begin(), mx.end(), [](const MxRecord& m) { return m.host.empty(); }), mx.end());
 }
 
 TruncateResult TruncateAtSelf(std::vector<Route>& routes, const absl::flat_hash_set<std::string>& own) {

@@ -47,9 +47,10 @@ void NativeHostLookup::Work() {
     if (rc == 0) {
       char text[INET6_ADDRSTRLEN];
       for (addrinfo* r = res; r != nullptr; r = r->ai_next) {
-        const void* addr = r->ai_family == AF_INET
-                               ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(r->ai_addr)->sin_addr)
-                               : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(r->ai_addr)->sin6_addr);
+        const void* addr =
+            r->ai_family == AF_INET
+                ? static_cast<const void*>(&reinterpret_cast<sockaddr_in*>(r->ai_addr)->sin_addr)
+                : static_cast<const void*>(&reinterpret_cast<sockaddr_in6*>(r->ai_addr)->sin6_addr);
         if (r->ai_family != job.family || !inet_ntop(r->ai_family, addr, text, sizeof(text))) continue;
         if (std::find(answer.addresses.begin(), answer.addresses.end(), text) == answer.addresses.end()) {
           answer.addresses.emplace_back(text);
@@ -64,9 +65,8 @@ void NativeHostLookup::Work() {
       answer.status = DnsStatus::kTempFail;
       answer.detail = gai_strerror(rc);
     }
-    loop_->Post([done = std::move(job.done), answer = std::move(answer)]() mutable {
-      done(std::move(answer));
-    });
+    loop_->Post(
+        [done = std::move(job.done), answer = std::move(answer)]() mutable { done(std::move(answer)); });
   }
 }
 

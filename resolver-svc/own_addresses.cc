@@ -20,14 +20,12 @@ std::string SockaddrText(const sockaddr* sa) {
     return inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text, sizeof(text));
   }
   if (sa->sa_family == AF_INET6) {
-    return inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text,
-                     sizeof(text));
+    return inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text, sizeof(text));
   }
   return "";
 }
 
-absl::Status AddEntry(const std::string& entry, const char* param,
-                      absl::flat_hash_set<std::string>& out) {
+absl::Status AddEntry(const std::string& entry, const char* param, absl::flat_hash_set<std::string>& out) {
   if (absl::EqualsIgnoreCase(entry, "all")) {
     ifaddrs* list = nullptr;
     if (getifaddrs(&list) != 0) {

@@ -58,8 +58,8 @@ grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* 
   if (pending_.fetch_add(1) >= pending_limit_) {
     pending_.fetch_sub(1);
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 absl::StrCat("more than resolver_pending_request_limit = ",
-                                              pending_limit_, " requests in progress")));
+                                 absl::StrCat("more than resolver_pending_request_limit = ", pending_limit_,
+                                              " requests in progress")));
     return reactor;
   }
   const absl::Time start = absl::Now();

@@ -16,8 +16,7 @@ class ResolverService final : public v1::Resolver::CallbackService {
   ResolverService(EventLoop* loop, RouteLookup* lookup, int64_t pending_limit)
       : loop_(loop), lookup_(lookup), pending_limit_(pending_limit) {}
 
-  grpc::ServerUnaryReactor* Resolve(grpc::CallbackServerContext* context,
-                                    const v1::ResolveRequest* request,
+  grpc::ServerUnaryReactor* Resolve(grpc::CallbackServerContext* context, const v1::ResolveRequest* request,
                                     v1::ResolveResponse* response) override;
 
  private:

@@ -7,8 +7,7 @@ namespace mxd {
 namespace {
 
 absl::Status ParamError(const Config& config, absl::string_view name, absl::string_view why) {
-  return absl::InvalidArgumentError(
-      absl::StrCat(config.Origin(name), ": parameter ", name, ": ", why));
+  return absl::InvalidArgumentError(absl::StrCat(config.Origin(name), ": parameter ", name, ": ", why));
 }
 
 }  // namespace

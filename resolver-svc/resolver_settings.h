@@ -31,8 +31,7 @@ struct ResolverSettings {
   int64_t pending_request_limit = 10000;
 
   // `dns_servers` is the --dns-server flag ("" for the system's resolv.conf).
-  static absl::StatusOr<ResolverSettings> FromConfig(const Config& config,
-                                                     const std::string& dns_servers);
+  static absl::StatusOr<ResolverSettings> FromConfig(const Config& config, const std::string& dns_servers);
 };
 
 }  // namespace mxd

@@ -27,8 +27,8 @@ std::string NameServiceError(absl::string_view name, absl::string_view type, Dns
   absl::string_view what = "Host not found, try again";
   if (status == DnsStatus::kNotFound) what = "Host not found";
   if (status == DnsStatus::kNoData) what = "Host found but no data record of requested type";
-  return absl::StrCat("Host or domain name not found. Name service error for name=", name,
-                      " type=", type, ": ", what);
+  return absl::StrCat("Host or domain name not found. Name service error for name=", name, " type=", type,
+                      ": ", what);
 }
 
 void RouteLookup::Resolve(const NextHop& requested, Done done) {
@@ -106,10 +106,11 @@ void RouteLookup::ResolveHop(const NextHop& hop, bool from_config, HopDone done)
     const bool v6 = hop.kind == NextHop::Kind::kIpv6;
     if ((v6 && !settings_->use_ipv6) || (!v6 && !settings_->use_ipv4)) {
       HopResult r;
-      r.set = Failure(RouteStatus::kPermFail, "5.4.4",
-                      absl::StrCat("mail for ", hop.ToString(), " cannot be delivered: ",
-                                   v6 ? "IPv6" : "IPv4", " is disabled (inet_protocols)"),
-                      UINT32_MAX);
+      r.set =
+          Failure(RouteStatus::kPermFail, "5.4.4",
+                  absl::StrCat("mail for ", hop.ToString(), " cannot be delivered: ", v6 ? "IPv6" : "IPv4",
+                               " is disabled (inet_protocols)"),
+                  UINT32_MAX);
       return done(std::move(r));
     }
     Route route;
@@ -156,8 +157,7 @@ void RouteLookup::ResolveMx(const NextHop& hop, HopDone done) {
         return ResolveSingleHost(hop, hop.host, a.ttl, std::move(done));
       case DnsStatus::kNotFound: {
         HopResult r;
-        r.set = Failure(RouteStatus::kPermFail, "5.1.2", NameServiceError(hop.host, "MX", a.status),
-                        a.ttl);
+        r.set = Failure(RouteStatus::kPermFail, "5.1.2", NameServiceError(hop.host, "MX", a.status), a.ttl);
         r.fallback_allowed = true;
         return done(std::move(r));
       }
@@ -166,8 +166,8 @@ void RouteLookup::ResolveMx(const NextHop& hop, HopDone done) {
           return ResolveSingleHost(hop, hop.host, UINT32_MAX, std::move(done));
         }
         HopResult r;
-        r.set = Failure(RouteStatus::kTempFail, "4.4.3", NameServiceError(hop.host, "MX", a.status),
-                        UINT32_MAX);
+        r.set =
+            Failure(RouteStatus::kTempFail, "4.4.3", NameServiceError(hop.host, "MX", a.status), UINT32_MAX);
         r.fallback_allowed = true;
         return done(std::move(r));
       }
@@ -226,8 +226,7 @@ void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, u
   }
 }
 
-void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl,
-                                    HopDone done) {
+void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl, HopDone done) {
   LookupHost(host, [this, hop, host, ttl, done = std::move(done)](HostAddresses h) mutable {
     std::vector<Route> routes;
     const uint32_t t = std::min(ttl, h.ttl);
@@ -242,8 +241,8 @@ void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host,
   });
 }
 
-RouteLookup::HopResult RouteLookup::Finish(const NextHop& hop, std::vector<Route> routes,
-                                           uint32_t ttl, const HostAddresses* last_failure) {
+RouteLookup::HopResult RouteLookup::Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl,
+                                           const HostAddresses* last_failure) {
   HopResult r;
   const bool had_routes = !routes.empty();
   TruncateResult t = TruncateAtSelf(routes, settings_->own_addresses);

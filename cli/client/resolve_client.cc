@@ -17,8 +17,7 @@ ResolveClient::ResolveClient(const std::string& target) : impl_(new Impl) {
 
 ResolveClient::~ResolveClient() = default;
 
-absl::StatusOr<ResolveResult> ResolveClient::Resolve(const std::string& nexthop,
-                                                     absl::Duration timeout) {
+absl::StatusOr<ResolveResult> ResolveClient::Resolve(const std::string& nexthop, absl::Duration timeout) {
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   v1::ResolveRequest req;

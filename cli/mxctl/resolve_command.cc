@@ -8,16 +8,15 @@
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
 #include "cli/client/resolve_client.h"
-#include "common/cli/arguments.h"
 #include "cli/mxctl/commands.h"
+#include "common/cli/arguments.h"
 #include "common/config/time_value.h"
 #include "common/log/json_log.h"
 
 namespace mxd::mxctl {
 namespace {
 
-constexpr char kUsage[] =
-    "usage: mxctl resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]";
+constexpr char kUsage[] = "usage: mxctl resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]";
 
 using client::ResolveResult;
 
@@ -65,8 +64,7 @@ std::string ToTable(const std::string& nexthop, const ResolveResult& r) {
   out += "\n";
   if (!r.reason.empty()) absl::StrAppend(&out, r.reason, "\n");
   if (r.routes.empty()) return out;
-  absl::StrAppendFormat(&out, "%-5s %-40s %-5s %-8s %s\n", "PREF", "HOST", "PORT", "FALLBACK",
-                        "ADDRESSES");
+  absl::StrAppendFormat(&out, "%-5s %-40s %-5s %-8s %s\n", "PREF", "HOST", "PORT", "FALLBACK", "ADDRESSES");
   for (const auto& route : r.routes) {
     absl::StrAppendFormat(&out, "%-5d %-40s %-5d %-8s %s\n", route.preference, route.host, route.port,
                           route.fallback ? "yes" : "no", absl::StrJoin(route.addresses, ", "));

@@ -38,8 +38,7 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
       value = name.substr(eq + 1);
       name = name.substr(0, eq);
     }
-    auto spec = std::find_if(specs.begin(), specs.end(),
-                             [&](const OptionSpec& s) { return s.name == name; });
+    auto spec = std::find_if(specs.begin(), specs.end(), [&](const OptionSpec& s) { return s.name == name; });
     if (spec == specs.end()) return absl::InvalidArgumentError(absl::StrCat("unknown option --", name));
     if (!spec->takes_value) {
       if (value) return absl::InvalidArgumentError(absl::StrCat("option --", name, " takes no value"));
@@ -47,7 +46,8 @@ absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
       continue;
     }
     if (!value) {
-      if (i + 1 >= args.size()) return absl::InvalidArgumentError(absl::StrCat("option --", name, " needs a value"));
+      if (i + 1 >= args.size())
+        return absl::InvalidArgumentError(absl::StrCat("option --", name, " needs a value"));
       value = args[++i];
     }
     auto& list = out.values[name];

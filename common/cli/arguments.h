@@ -15,7 +15,7 @@
 namespace mxd {
 
 struct OptionSpec {
-  std::string name;        // without "--"
+  std::string name;  // without "--"
   bool takes_value = true;
   bool repeatable = false;
   std::string help = {};  // for FormatOptions

@@ -11,22 +11,22 @@
 
 namespace mxd {
 
-std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
-                                                          const std::string& program,
+std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv, const std::string& program,
                                                           const std::string& default_listen,
                                                           const std::vector<OptionSpec>& extra,
                                                           int* exit_code) {
   std::vector<OptionSpec> specs = {
       {"config", true, false, "main.cf-style configuration file (name = value)"},
-      {"listen", true, false, absl::StrCat("gRPC listen address HOST:PORT, port 0 for any (", default_listen, ")")},
+      {"listen", true, false,
+       absl::StrCat("gRPC listen address HOST:PORT, port 0 for any (", default_listen, ")")},
       {"port-file", true, false, "write the bound port number to this file"},
       {"print-defaults", false, false, "print every parameter's default and exit (postconf -d)"},
       {"print-config", false, false, "print the non-default parameters and exit (postconf -n)"},
       {"help", false, false, "show this help"},
   };
   specs.insert(specs.end(), extra.begin(), extra.end());
-  const std::string usage = absl::StrCat("usage: ", program, " [-o name=value ...] [options]\n",
-                                         FormatOptions(specs));
+  const std::string usage =
+      absl::StrCat("usage: ", program, " [-o name=value ...] [options]\n", FormatOptions(specs));
 
   std::vector<std::string> overrides = ExtractOverrides(argc, argv);
   auto args = ParseArgs(std::vector<std::string>(argv + 1, argv + argc), specs);

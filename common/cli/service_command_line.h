@@ -22,8 +22,7 @@ struct ServiceCommandLine {
 // Returns nullopt when the program should exit now with `*exit_code` (after
 // --help or --print-*, or on a usage or configuration error, which it has
 // reported on stderr).
-std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
-                                                          const std::string& program,
+std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv, const std::string& program,
                                                           const std::string& default_listen,
                                                           const std::vector<OptionSpec>& extra,
                                                           int* exit_code);

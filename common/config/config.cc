@@ -29,16 +29,15 @@ bool IsChoice(const ParameterSpec& spec, absl::string_view v) {
 
 absl::Status CheckValue(const ParameterSpec& spec, absl::string_view v) {
   switch (spec.type) {
-    case ParamType::kBool:
-      return CheckBool(v);
+    case ParamType::kBool: return CheckBool(v);
     case ParamType::kInt: {
       int64_t n = 0;
       if (!absl::SimpleAtoi(v, &n)) {
         return absl::InvalidArgumentError(absl::StrCat("bad numerical value '", v, "'"));
       }
       if (n < spec.min || n > spec.max) {
-        return absl::InvalidArgumentError(absl::StrCat("value ", n, " out of range [", spec.min,
-                                                       "..", spec.max, "]"));
+        return absl::InvalidArgumentError(
+            absl::StrCat("value ", n, " out of range [", spec.min, "..", spec.max, "]"));
       }
       return absl::OkStatus();
     }
@@ -47,9 +46,9 @@ absl::Status CheckValue(const ParameterSpec& spec, absl::string_view v) {
       if (!d.ok()) return d.status();
       int64_t secs = absl::ToInt64Seconds(*d);
       if (secs < spec.min || secs > spec.max) {
-        return absl::InvalidArgumentError(
-            absl::StrCat("time value '", v, "' out of range [", FormatTimeValue(absl::Seconds(spec.min)),
-                         "..", FormatTimeValue(absl::Seconds(spec.max)), "]"));
+        return absl::InvalidArgumentError(absl::StrCat("time value '", v, "' out of range [",
+                                                       FormatTimeValue(absl::Seconds(spec.min)), "..",
+                                                       FormatTimeValue(absl::Seconds(spec.max)), "]"));
       }
       return absl::OkStatus();
     }
@@ -67,8 +66,7 @@ absl::Status CheckValue(const ParameterSpec& spec, absl::string_view v) {
         }
       }
       return absl::OkStatus();
-    case ParamType::kString:
-      return absl::OkStatus();
+    case ParamType::kString: return absl::OkStatus();
   }
   return absl::OkStatus();
 }
@@ -91,8 +89,7 @@ absl::StatusOr<Config> Config::Build(const std::vector<Assignment>& assignments)
   for (const Assignment& a : assignments) {
     auto it = c.values_.find(a.name);
     if (it == c.values_.end()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(a.origin, ": unknown parameter '", a.name, "'"));
+      return absl::InvalidArgumentError(absl::StrCat(a.origin, ": unknown parameter '", a.name, "'"));
     }
     it->second.raw = a.value;
     it->second.origin = a.origin;
@@ -103,8 +100,7 @@ absl::StatusOr<Config> Config::Build(const std::vector<Assignment>& assignments)
   }
   for (auto& [name, v] : c.values_) {
     if (absl::Status s = CheckValue(*v.spec, v.expanded); !s.ok()) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(v.origin, ": parameter ", name, ": ", s.message()));
+      return absl::InvalidArgumentError(absl::StrCat(v.origin, ": parameter ", name, ": ", s.message()));
     }
   }
   return c;
@@ -142,9 +138,8 @@ absl::Status Config::Expand(Value& v, std::vector<std::string>& stack) {
       ++start;
       end = raw.find(close, start);
       if (end == std::string::npos) {
-        return absl::InvalidArgumentError(absl::StrCat(v.origin, ": parameter ", name,
-                                                       ": missing '", std::string(1, close),
-                                                       "' in \"", raw, "\""));
+        return absl::InvalidArgumentError(absl::StrCat(v.origin, ": parameter ", name, ": missing '",
+                                                       std::string(1, close), "' in \"", raw, "\""));
       }
     } else {
       while (end < raw.size() &&
@@ -155,9 +150,8 @@ absl::Status Config::Expand(Value& v, std::vector<std::string>& stack) {
     std::string ref = raw.substr(start, end - start);
     auto it = values_.find(ref);
     if (ref.empty() || it == values_.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(v.origin, ": parameter ", name,
-                                                     ": reference to unknown parameter $",
-                                                     ref.empty() ? "?" : ref));
+      return absl::InvalidArgumentError(absl::StrCat(
+          v.origin, ": parameter ", name, ": reference to unknown parameter $", ref.empty() ? "?" : ref));
     }
     if (absl::Status s = Expand(it->second, stack); !s.ok()) return s;
     out += it->second.expanded;
@@ -196,8 +190,8 @@ absl::Duration Config::GetTime(absl::string_view name) const {
 
 const std::string& Config::GetString(absl::string_view name) const {
   auto it = values_.find(name);
-  if (it == values_.end() || (it->second.spec->type != ParamType::kString &&
-                              it->second.spec->type != ParamType::kChoice)) {
+  if (it == values_.end() ||
+      (it->second.spec->type != ParamType::kString && it->second.spec->type != ParamType::kChoice)) {
     return Lookup(name, ParamType::kString).expanded;  // aborts with the message
   }
   return it->second.expanded;

@@ -32,8 +32,7 @@ std::vector<std::string> ExtractOverrides(int& argc, char** argv) {
   return overrides;
 }
 
-absl::StatusOr<Config> LoadConfig(const std::string& config_file,
-                                  const std::vector<std::string>& overrides) {
+absl::StatusOr<Config> LoadConfig(const std::string& config_file, const std::vector<std::string>& overrides) {
   std::vector<Assignment> assignments;
   if (!config_file.empty()) {
     std::ifstream in(config_file, std::ios::binary);

@@ -16,7 +16,6 @@ namespace mxd {
 std::vector<std::string> ExtractOverrides(int& argc, char** argv);
 
 // Reads `config_file` (when not empty) and applies `overrides` after it.
-absl::StatusOr<Config> LoadConfig(const std::string& config_file,
-                                  const std::vector<std::string>& overrides);
+absl::StatusOr<Config> LoadConfig(const std::string& config_file, const std::vector<std::string>& overrides);
 
 }  // namespace mxd

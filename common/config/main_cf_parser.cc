@@ -7,16 +7,13 @@
 namespace mxd {
 namespace {
 
-bool IsNameChar(char c) {
-  return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_';
-}
+bool IsNameChar(char c) { return absl::ascii_isalnum(static_cast<unsigned char>(c)) || c == '_'; }
 
 absl::Status CheckName(absl::string_view name, absl::string_view where) {
   if (name.empty()) return absl::InvalidArgumentError(absl::StrCat(where, ": missing parameter name"));
   for (char c : name) {
     if (!IsNameChar(c)) {
-      return absl::InvalidArgumentError(
-          absl::StrCat(where, ": bad parameter name '", name, "'"));
+      return absl::InvalidArgumentError(absl::StrCat(where, ": bad parameter name '", name, "'"));
     }
   }
   return absl::OkStatus();
@@ -38,8 +35,7 @@ absl::StatusOr<Assignment> SplitAssignment(absl::string_view logical, std::strin
 
 }  // namespace
 
-absl::StatusOr<std::vector<Assignment>> ParseMainCf(absl::string_view text,
-                                                    absl::string_view source_name) {
+absl::StatusOr<std::vector<Assignment>> ParseMainCf(absl::string_view text, absl::string_view source_name) {
   std::vector<Assignment> out;
   std::string logical;
   int logical_line = 0;
@@ -58,8 +54,7 @@ absl::StatusOr<std::vector<Assignment>> ParseMainCf(absl::string_view text,
     if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
     for (char c : line) {
       if (c == '\0') {
-        return absl::InvalidArgumentError(
-            absl::StrCat(source_name, " line ", line_no, ": NUL character"));
+        return absl::InvalidArgumentError(absl::StrCat(source_name, " line ", line_no, ": NUL character"));
       }
     }
     absl::string_view stripped = absl::StripAsciiWhitespace(line);
@@ -68,8 +63,8 @@ absl::StatusOr<std::vector<Assignment>> ParseMainCf(absl::string_view text,
     if (stripped.empty() || stripped[0] == '#') continue;
     if (absl::ascii_isspace(static_cast<unsigned char>(line[0]))) {
       if (logical.empty()) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            source_name, " line ", line_no, ": continuation line without a parameter above it"));
+        return absl::InvalidArgumentError(
+            absl::StrCat(source_name, " line ", line_no, ": continuation line without a parameter above it"));
       }
       absl::StrAppend(&logical, " ", stripped);
       continue;

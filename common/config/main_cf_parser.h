@@ -20,8 +20,7 @@ struct Assignment {
 };
 
 // `source_name` is used in origins and errors ("FILE line N: ...").
-absl::StatusOr<std::vector<Assignment>> ParseMainCf(absl::string_view text,
-                                                    absl::string_view source_name);
+absl::StatusOr<std::vector<Assignment>> ParseMainCf(absl::string_view text, absl::string_view source_name);
 
 // Parses one "-o name=value" argument.
 absl::StatusOr<Assignment> ParseOverride(absl::string_view arg);

@@ -32,12 +32,11 @@ absl::StatusOr<absl::Duration> ParseTimeValue(absl::string_view text, char defau
   int64_t n = 0;
   const int64_t per = UnitSeconds(unit);
   if (per == 0) {
-    return absl::InvalidArgumentError(
-        absl::StrCat("bad time unit '", absl::string_view(&unit, 1), "' in '", text,
-                     "' (use s, m, h, d or w)"));
+    return absl::InvalidArgumentError(absl::StrCat("bad time unit '", absl::string_view(&unit, 1), "' in '",
+                                                   text, "' (use s, m, h, d or w)"));
   }
-  if (s.empty() || !absl::ascii_isdigit(static_cast<unsigned char>(s[0])) ||
-      !absl::SimpleAtoi(s, &n) || n > INT64_MAX / per) {
+  if (s.empty() || !absl::ascii_isdigit(static_cast<unsigned char>(s[0])) || !absl::SimpleAtoi(s, &n) ||
+      n > INT64_MAX / per) {
     return absl::InvalidArgumentError(absl::StrCat("bad time value '", text, "'"));
   }
   return absl::Seconds(n * per);

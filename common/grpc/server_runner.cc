@@ -1,14 +1,13 @@
 #include "common/grpc/server_runner.h"
 
+#include <grpcpp/ext/proto_server_reflection_plugin.h>
+#include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
 #include <sysexits.h>
 
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-
-#include <grpcpp/ext/proto_server_reflection_plugin.h>
-#include <grpcpp/health_check_service_interface.h>
 
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
@@ -53,7 +52,8 @@ int RunGrpcServer(const ServerOptions& options) {
   for (grpc::Service* s : options.services) builder.RegisterService(s);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
-    LogError("listen_failed", {{"program", options.program}, {"listen", options.listen},
+    LogError("listen_failed", {{"program", options.program},
+                               {"listen", options.listen},
                                {"error", "cannot bind the listen address"}});
     return EX_UNAVAILABLE;
   }

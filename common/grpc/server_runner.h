@@ -3,11 +3,11 @@
 // reflection, then wait for SIGINT/SIGTERM and shut down gracefully.
 #pragma once
 
+#include <grpcpp/grpcpp.h>
+
 #include <functional>
 #include <string>
 #include <vector>
-
-#include <grpcpp/grpcpp.h>
 
 namespace mxd {
 

@@ -22,8 +22,8 @@ absl::Status ValidateDomainName(absl::string_view name) {
   absl::string_view n = name;
   if (n.back() == '.') n.remove_suffix(1);
   if (n.size() > kMaxDomainNameLength) {
-    return absl::InvalidArgumentError(absl::StrCat("host name is longer than ", kMaxDomainNameLength,
-                                                   " characters (", n.size(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("host name is longer than ", kMaxDomainNameLength, " characters (", n.size(), ")"));
   }
   if (n.empty()) return absl::InvalidArgumentError("host name '.' is the root, not a host");
   absl::string_view last;
@@ -33,8 +33,8 @@ absl::Status ValidateDomainName(absl::string_view name) {
     }
     if (label.size() > kMaxLabelLength) {
       return absl::InvalidArgumentError(absl::StrCat("host name '", name.substr(0, 80),
-                                                     "...' has a label longer than ",
-                                                     kMaxLabelLength, " characters"));
+                                                     "...' has a label longer than ", kMaxLabelLength,
+                                                     " characters"));
     }
     if (label.front() == '-' || label.back() == '-') {
       return absl::InvalidArgumentError(
@@ -43,8 +43,7 @@ absl::Status ValidateDomainName(absl::string_view name) {
     for (char c : label) {
       if (!absl::ascii_isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') {
         return absl::InvalidArgumentError(
-            absl::StrCat("host name '", name, "' contains an invalid character '",
-                         std::string(1, c), "'"));
+            absl::StrCat("host name '", name, "' contains an invalid character '", std::string(1, c), "'"));
       }
     }
     last = label;

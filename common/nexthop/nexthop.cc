@@ -61,9 +61,8 @@ absl::StatusOr<NextHop> ParseNextHop(absl::string_view text) {
         absl::StrCat("invalid next hop: contains a control character (", cc, ")"));
   }
   if (text.size() > kMaxNextHopLength) {
-    return absl::InvalidArgumentError(absl::StrCat("invalid next hop: longer than ",
-                                                   kMaxNextHopLength, " characters (",
-                                                   text.size(), ")"));
+    return absl::InvalidArgumentError(
+        absl::StrCat("invalid next hop: longer than ", kMaxNextHopLength, " characters (", text.size(), ")"));
   }
   for (char c : text) {
     if (c == ' ') return Invalid(text, "contains white space");

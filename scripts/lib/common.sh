@@ -1,0 +1,45 @@
+# Shared by scripts/run and scripts/test: Debian packages and the build.
+# Source it; do not run it.
+
+MXD_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+
+# Everything mxd needs to build, run and test, from Debian 12's packages.
+MXD_BUILD_PACKAGES=(
+  build-essential cmake ninja-build pkg-config ccache clang-format
+  libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
+  libabsl-dev libc-ares-dev libssl-dev libseccomp-dev libgtest-dev libgmock-dev
+)
+MXD_TEST_PACKAGES=(
+  python3 python3-grpcio python3-protobuf python3-dnslib nsd
+)
+
+log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
+
+# Installs whichever of the given packages are missing (idempotent: nothing
+# is downloaded when all are present).
+ensure_packages() {
+  local missing=()
+  local p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing Debian packages: ${missing[*]}"
+  local sudo=""
+  [ "$(id -u)" -ne 0 ] && sudo="sudo"
+  export DEBIAN_FRONTEND=noninteractive
+  $sudo apt-get update -qq
+  $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# build_tree DIR [cmake options...]: configure (once) and build.
+build_tree() {
+  local dir=$1
+  shift
+  local generator=()
+  command -v ninja >/dev/null && generator=(-G Ninja)
+  if [ ! -f "$dir/CMakeCache.txt" ]; then
+    cmake -S "$MXD_ROOT" -B "$dir" "${generator[@]}" "$@" >/dev/null
+  fi
+  cmake --build "$dir" -j "$(nproc)"
+}
