@@ -93,9 +93,14 @@ double Percentile(std::vector<double>& v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = mxd::ParseArgs(std::vector<std::string>(argv + 1, argv + argc),
-                             {{"resolver"}, {"nexthop"}, {"concurrency"}, {"duration"}, {"distinct"},
-                              {"channels"}, {"label"}, {"header", false}});
+  auto args = mxd::ParseArgs(std::vector<std::string>(argv + 1, argv + argc), {{"resolver"},
+                                                                               {"nexthop"},
+                                                                               {"concurrency"},
+                                                                               {"duration"},
+                                                                               {"distinct"},
+                                                                               {"channels"},
+                                                                               {"label"},
+                                                                               {"header", false}});
   int concurrency = 64, channels = 2;
   uint64_t distinct = 0;
   auto duration = mxd::ParseTimeValue(args.ok() ? args->GetOr("duration", "5s") : "5s");
@@ -149,8 +154,8 @@ int main(int argc, char** argv) {
   for (auto& v : shared.latencies_us) all.insert(all.end(), v.begin(), v.end());
   const double rate = static_cast<double>(all.size()) / seconds;
   if (args->Has("header")) {
-    std::printf("%-28s %11s %10s %10s %10s %8s %8s\n", "scenario", "concurrency", "resolves/s",
-                "p50 (ms)", "p99 (ms)", "errors", "not ok");
+    std::printf("%-28s %11s %10s %10s %10s %8s %8s\n", "scenario", "concurrency", "resolves/s", "p50 (ms)",
+                "p99 (ms)", "errors", "not ok");
   }
   std::printf("%-28s %11d %10.0f %10.3f %10.3f %8llu %8llu\n", args->GetOr("label", "resolve").c_str(),
               concurrency, rate, Percentile(all, 0.50) / 1000, Percentile(all, 0.99) / 1000,

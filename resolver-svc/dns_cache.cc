@@ -35,18 +35,45 @@ void DnsCache::LookupChain(const std::string& name, int qtype, int depth, uint32
   });
 }
 
+bool DnsCache::FindFresh(const std::string& key, absl::Time now, DnsAnswer* out) const {
+  auto it = entries_.find(key);
+  if (it == entries_.end() || it->second.expires <= now) return false;
+  *out = it->second.answer;
+  // Hand out the remaining lifetime, not the original TTL.
+  out->ttl = static_cast<uint32_t>(std::max<int64_t>(0, absl::ToInt64Seconds(it->second.expires - now)));
+  return true;
+}
+
+bool DnsCache::LookupCached(const std::string& name, int qtype, DnsAnswer* out) const {
+  const absl::Time now = absl::Now();
+  std::string at = name;
+  uint32_t ttl = UINT32_MAX;
+  absl::ReaderMutexLock lock(&mu_);
+  for (int depth = 0; depth < kMaxCnameChain; ++depth) {
+    if (!FindFresh(Key(at, qtype), now, out)) return false;
+    ttl = std::min(ttl, out->ttl);
+    if (out->cname_target.empty()) {
+      out->ttl = ttl;
+      return true;
+    }
+    at = out->cname_target;
+  }
+  return false;  // too long: let the live path produce the error
+}
+
 void DnsCache::LookupOne(const std::string& name, int qtype, Done done) {
   const std::string key = Key(name, qtype);
-  if (auto it = entries_.find(key); it != entries_.end()) {
-    if (it->second.expires > loop_->Now()) {
+  {
+    DnsAnswer answer;
+    bool hit;
+    {
+      absl::ReaderMutexLock lock(&mu_);
+      hit = FindFresh(key, loop_->Now(), &answer);
+    }
+    if (hit) {
       ++stats_.hits;
-      // Hand out the remaining lifetime, not the original TTL.
-      DnsAnswer answer = it->second.answer;
-      answer.ttl = static_cast<uint32_t>(
-          std::max<int64_t>(0, absl::ToInt64Seconds(it->second.expires - loop_->Now())));
       return done(answer);
     }
-    entries_.erase(it);
   }
   ++stats_.misses;
   auto [waiting, first] = in_flight_.try_emplace(key);
@@ -69,6 +96,7 @@ void DnsCache::Store(const std::string& key, const DnsAnswer& answer) {
   const absl::Duration cap = answer.status == DnsStatus::kOk ? options_.max_ttl : options_.negative_max_ttl;
   const absl::Duration life = std::min(absl::Seconds(answer.ttl), cap);
   if (life <= absl::ZeroDuration()) return;
+  absl::MutexLock lock(&mu_);
   if (entries_.size() >= options_.size_limit) {
     // Full: drop what has expired; if that is not enough, drop an arbitrary
     // tenth (hash order), which is cheaper than keeping an LRU list.
@@ -82,6 +110,7 @@ void DnsCache::Store(const std::string& key, const DnsAnswer& answer) {
 
 DnsCache::Stats DnsCache::stats() const {
   Stats s = stats_;
+  absl::ReaderMutexLock lock(&mu_);
   s.entries = entries_.size();
   return s;
 }

@@ -1,7 +1,8 @@
 // Cached DNS look-ups shared by every request: answers are kept for their
 // TTL (negative answers for the SOA's negative TTL), identical look-ups in
 // flight at the same time are merged into one query, and CNAME chains that an
-// answer leaves unfinished are followed. Loop thread only: no locks.
+// answer leaves unfinished are followed. Lookup() runs on the loop thread;
+// LookupCached() may be called from any thread.
 #pragma once
 
 #include <cstdint>
@@ -10,6 +11,7 @@
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
+#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/net/event_loop.h"
 #include "resolver-svc/dns_answer.h"
@@ -33,7 +35,11 @@ class DnsCache {
   DnsCache(EventLoop* loop, DnsClient* client, const Options& options)
       : loop_(loop), client_(client), options_(options) {}
 
+  // Loop thread only.
   void Lookup(const std::string& name, int qtype, Done done);
+  // Any thread: the cached answer at the end of the CNAME chain, if every
+  // link is cached and fresh.
+  bool LookupCached(const std::string& name, int qtype, DnsAnswer* out) const;
 
   struct Stats {
     uint64_t hits = 0, misses = 0, merged = 0, queries = 0;
@@ -49,13 +55,17 @@ class DnsCache {
   void LookupChain(const std::string& name, int qtype, int depth, uint32_t ttl, Done done);
   void LookupOne(const std::string& name, int qtype, Done done);
   void Store(const std::string& key, const DnsAnswer& answer);
+  // A fresh entry's answer with its remaining lifetime as the TTL.
+  bool FindFresh(const std::string& key, absl::Time now, DnsAnswer* out) const
+      ABSL_SHARED_LOCKS_REQUIRED(mu_);
 
   EventLoop* loop_;
   DnsClient* client_;
   Options options_;
-  absl::flat_hash_map<std::string, Entry> entries_;
-  absl::flat_hash_map<std::string, std::vector<Done>> in_flight_;
-  Stats stats_;
+  mutable absl::Mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  absl::flat_hash_map<std::string, std::vector<Done>> in_flight_;  // loop thread
+  Stats stats_;  // loop thread (hits on other threads are not counted)
 };
 
 }  // namespace mxd

@@ -39,8 +39,9 @@ int main(int argc, char** argv) {
   }
   mxd::DnsCache cache(&loop, dns->get(), settings->cache);
   mxd::NativeHostLookup native(&loop, settings->disable_dns_lookups ? 4 : 0);
-  mxd::RouteLookup lookup(&cache, &native, &*settings);
-  mxd::ResolverService service(&loop, &lookup, settings->pending_request_limit);
+  mxd::LiveAnswers live_answers(&cache, &native);
+  mxd::RouteLookup live_lookup(&live_answers, &*settings);
+  mxd::ResolverService service(&loop, &live_lookup, &cache, &*settings);
   std::thread loop_thread([&loop] { loop.Run(); });
 
   mxd::ServerOptions server;

@@ -1,5 +1,7 @@
 #include "resolver-svc/resolver_service.h"
 
+#include <optional>
+
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log/json_log.h"
@@ -44,10 +46,26 @@ void ToProto(const RouteSet& set, v1::ResolveResponse* out) {
   }
 }
 
+void ResolverService::Reply(grpc::ServerUnaryReactor* reactor, v1::ResolveResponse* response,
+                            const NextHop& hop, const RouteSet& set, absl::Time start, bool cached) {
+  ToProto(set, response);
+  const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
+  Log(set.status == RouteStatus::kOk ? LogLevel::kInfo : LogLevel::kWarning, "resolve",
+      {{"nexthop", hop.ToString()},
+       {"effective_nexthop", set.effective_nexthop},
+       {"outcome", OutcomeName(set.status)},
+       {"enhanced_status", set.enhanced_status},
+       {"reason", set.reason},
+       {"cached", cached ? "yes" : "no"}},
+      {{"routes", static_cast<double>(set.routes.size())}, {"duration_ms", ms}});
+  reactor->Finish(grpc::Status::OK);
+}
+
 grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* context,
                                                    const v1::ResolveRequest* request,
                                                    v1::ResolveResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  const absl::Time start = absl::Now();
   auto hop = ParseNextHop(request->nexthop());
   if (!hop.ok()) {
     std::string shown = request->nexthop().substr(0, 100);
@@ -55,27 +73,30 @@ grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* 
     reactor->Finish(grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(hop.status().message())));
     return reactor;
   }
-  if (pending_.fetch_add(1) >= pending_limit_) {
+
+  // Fast path: everything cached, answered on this thread.
+  {
+    CachedAnswers cached(cache_);
+    RouteLookup lookup(&cached, settings_);
+    std::optional<RouteSet> result;
+    lookup.Resolve(*hop, [&result](RouteSet set) { result = std::move(set); });
+    if (result && !cached.missed()) {
+      Reply(reactor, response, *hop, *result, start, true);
+      return reactor;
+    }
+  }
+
+  if (pending_.fetch_add(1) >= settings_->pending_request_limit) {
     pending_.fetch_sub(1);
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                                 absl::StrCat("more than resolver_pending_request_limit = ", pending_limit_,
-                                              " requests in progress")));
+                                 absl::StrCat("more than resolver_pending_request_limit = ",
+                                              settings_->pending_request_limit, " requests in progress")));
     return reactor;
   }
-  const absl::Time start = absl::Now();
   loop_->Post([this, reactor, response, start, hop = *std::move(hop)]() {
-    lookup_->Resolve(hop, [this, reactor, response, start, hop](RouteSet set) {
-      ToProto(set, response);
-      const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-      Log(set.status == RouteStatus::kOk ? LogLevel::kInfo : LogLevel::kWarning, "resolve",
-          {{"nexthop", hop.ToString()},
-           {"effective_nexthop", set.effective_nexthop},
-           {"outcome", OutcomeName(set.status)},
-           {"enhanced_status", set.enhanced_status},
-           {"reason", set.reason}},
-          {{"routes", static_cast<double>(set.routes.size())}, {"duration_ms", ms}});
+    live_->Resolve(hop, [this, reactor, response, start, hop](RouteSet set) {
       pending_.fetch_sub(1);
-      reactor->Finish(grpc::Status::OK);
+      Reply(reactor, response, hop, set, start, false);
     });
   });
   return reactor;

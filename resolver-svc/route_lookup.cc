@@ -12,6 +12,12 @@
 namespace mxd {
 namespace {
 
+// Lookups run on the loop thread and on gRPC threads (cache hits).
+absl::BitGen& Random() {
+  thread_local absl::BitGen gen;
+  return gen;
+}
+
 RouteSet Failure(RouteStatus status, absl::string_view enhanced, std::string reason, uint32_t ttl) {
   RouteSet s;
   s.status = status;
@@ -139,7 +145,7 @@ void RouteLookup::ResolveHop(const NextHop& hop, bool from_config, HopDone done)
 }
 
 void RouteLookup::ResolveMx(const NextHop& hop, HopDone done) {
-  dns_->Lookup(hop.host, ns_t_mx, [this, hop, done = std::move(done)](const DnsAnswer& a) mutable {
+  answers_->Lookup(hop.host, ns_t_mx, [this, hop, done = std::move(done)](const DnsAnswer& a) mutable {
     switch (a.status) {
       case DnsStatus::kOk: {
         std::vector<MxRecord> mx = a.mx;
@@ -177,7 +183,7 @@ void RouteLookup::ResolveMx(const NextHop& hop, HopDone done) {
 
 void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl,
                                  HopDone done) {
-  SortMxRecords(mx, gen_);
+  SortMxRecords(mx, Random());
   // A host listed twice keeps its best preference.
   std::vector<MxRecord> unique;
   for (MxRecord& m : mx) {
@@ -279,7 +285,7 @@ void RouteLookup::LookupHost(const std::string& host, HostDone done) {
   if (settings_->use_ipv4) families.push_back({AF_INET, ns_t_a, "A"});
   if (settings_->use_ipv6) families.push_back({AF_INET6, ns_t_aaaa, "AAAA"});
   bool v6_first = settings_->address_preference == AddressPreference::kIpv6;
-  if (settings_->address_preference == AddressPreference::kAny) v6_first = absl::Bernoulli(gen_, 0.5);
+  if (settings_->address_preference == AddressPreference::kAny) v6_first = absl::Bernoulli(Random(), 0.5);
   if (v6_first && families.size() == 2) std::swap(families[0], families[1]);
 
   struct State {
@@ -321,9 +327,9 @@ void RouteLookup::LookupHost(const std::string& host, HostDone done) {
       st->done(std::move(h));
     };
     if (settings_->disable_dns_lookups) {
-      native_->Lookup(host, families[i].af, std::move(on_answer));
+      answers_->LookupNative(host, families[i].af, std::move(on_answer));
     } else {
-      dns_->Lookup(host, families[i].qtype, std::move(on_answer));
+      answers_->Lookup(host, families[i].qtype, std::move(on_answer));
     }
   }
 }

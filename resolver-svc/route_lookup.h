@@ -1,7 +1,8 @@
 // Where does mail for a next hop go? The resolver's counterpart of Postfix's
 // smtp_addr.c: MX lookup, preference sorting, implicit and null MX, host
 // address look-ups per inet_protocols, mail-loop truncation, relayhost and
-// fallback relays. Runs on the event loop thread.
+// fallback relays. One RouteLookup serves one request; its answers come from
+// an AnswerSource (see answer_source.h).
 #pragma once
 
 #include <memory>
@@ -11,8 +12,7 @@
 #include "absl/random/random.h"
 #include "common/net/event_loop.h"
 #include "common/nexthop/nexthop.h"
-#include "resolver-svc/dns_cache.h"
-#include "resolver-svc/native_host_lookup.h"
+#include "resolver-svc/answer_source.h"
 #include "resolver-svc/resolver_settings.h"
 #include "resolver-svc/route.h"
 
@@ -22,11 +22,11 @@ class RouteLookup {
  public:
   using Done = absl::AnyInvocable<void(RouteSet)>;
 
-  RouteLookup(DnsCache* dns, NativeHostLookup* native, const ResolverSettings* settings)
-      : dns_(dns), native_(native), settings_(settings) {}
+  RouteLookup(AnswerSource* answers, const ResolverSettings* settings)
+      : answers_(answers), settings_(settings) {}
 
-  // Loop thread only; `done` runs on the loop thread, possibly before
-  // Resolve returns (everything cached).
+  // `done` runs where the source answers: before Resolve returns when every
+  // answer is at hand (CachedAnswers). The RouteLookup must outlive `done`.
   void Resolve(const NextHop& hop, Done done);
 
   // The outcome of one next hop (the destination or one fallback relay).
@@ -56,10 +56,8 @@ class RouteLookup {
   HopResult Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl,
                    const HostAddresses* last_failure);
 
-  DnsCache* dns_;
-  NativeHostLookup* native_;
+  AnswerSource* answers_;
   const ResolverSettings* settings_;
-  absl::BitGen gen_;
 };
 
 // Postfix's wording for a failed name-service look-up, e.g. "Host or domain
