@@ -22,6 +22,7 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
       {"port-file", true, false, "write the bound port number to this file"},
       {"print-defaults", false, false, "print every parameter's default and exit (postconf -d)"},
       {"print-config", false, false, "print the non-default parameters and exit (postconf -n)"},
+      {"print-parameters", false, false, "print every parameter's documentation (Markdown) and exit"},
       {"help", false, false, "show this help"},
   };
   specs.insert(specs.end(), extra.begin(), extra.end());
@@ -40,6 +41,10 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
   *exit_code = EX_OK;
   if (args->Has("help")) {
     std::cout << usage;
+    return std::nullopt;
+  }
+  if (args->Has("print-parameters")) {
+    std::cout << ParametersMarkdown();
     return std::nullopt;
   }
   if (args->Has("print-defaults")) {

@@ -53,4 +53,8 @@ absl::Span<const ParameterSpec> AllParameters();
 // nullptr when `name` is not a parameter.
 const ParameterSpec* FindParameter(absl::string_view name);
 
+// docs/parameters.md: every parameter with its type, default, users and
+// meaning (generated, so the document cannot drift from the code).
+std::string ParametersMarkdown();
+
 }  // namespace mxd

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_replace.h"
 #include "common/config/parameter.h"
 
 namespace mxd {
@@ -139,6 +141,36 @@ const ParameterSpec* FindParameter(absl::string_view name) {
   auto it = std::find_if(std::begin(kParameters), std::end(kParameters),
                          [&](const ParameterSpec& p) { return p.name == name; });
   return it == std::end(kParameters) ? nullptr : &*it;
+}
+
+std::string ParametersMarkdown() {
+  std::string out =
+      "# mxd parameters\n\n"
+      "Generated from `common/config/parameter_table.cc` by `resolver-svc --print-parameters` "
+      "(a test checks that this file is current). Set them in the main.cf-style file given with "
+      "`--config` (`name = value`, `#` comments, continuation lines that start with white space, "
+      "`$name` expansion) or with `-o name=value` on the command line. Time values take Postfix's "
+      "units: s, m, h, d, w.\n\n"
+      "| parameter | type | default | used by | meaning |\n|---|---|---|---|---|\n";
+  for (const ParameterSpec& p : kParameters) {
+    absl::string_view type = "string";
+    switch (p.type) {
+      case ParamType::kBool: type = "yes/no"; break;
+      case ParamType::kInt: type = "number"; break;
+      case ParamType::kTime: type = "time"; break;
+      case ParamType::kString: type = "string"; break;
+      case ParamType::kList: type = "list"; break;
+      case ParamType::kChoice: type = "choice"; break;
+    }
+    std::string dflt = p.dynamic_default ? "(this host's name)" : absl::StrCat("`", p.default_value, "`");
+    if (!p.dynamic_default && p.default_value.empty()) dflt = "(empty)";
+    absl::string_view users = p.users == kBothSvcs      ? "both"
+                              : p.users == kResolverSvc ? "resolver-svc"
+                                                        : "delivery-svc";
+    absl::StrAppend(&out, "| `", p.name, "` | ", type, " | ", dflt, " | ", users, " | ",
+                    absl::StrReplaceAll(p.description, {{"|", "\\|"}}), " |\n");
+  }
+  return out;
 }
 
 }  // namespace mxd
