@@ -1,0 +1,34 @@
+// The message content as it goes on the wire inside DATA (Postfix's
+// smtp_proto.c body loop): every line break in the input (CRLF, bare LF or
+// bare CR) becomes CRLF, so no server can see a different end of data than
+// we mean (SMTP smuggling); lines starting with "." are dot-stuffed; lines
+// longer than the limit are broken by inserting CRLF SPACE, as Postfix's
+// smtp_line_length_limit does. Streaming: input in chunks of any split.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace mxd {
+
+class DataEncoder {
+ public:
+  explicit DataEncoder(size_t line_length_limit = 998) : limit_(line_length_limit) {}
+
+  // Appends the wire form of `chunk` to `out`.
+  void Encode(absl::string_view chunk, std::string* out);
+  // Ends the content with a line break if it did not end with one. The
+  // caller then sends ".\r\n".
+  void Finish(std::string* out);
+
+ private:
+  void EndLine(std::string* out);
+
+  size_t limit_;
+  size_t line_length_ = 0;   // octets on the current output line
+  bool pending_cr_ = false;  // a CR whose LF may be in the next chunk
+};
+
+}  // namespace mxd

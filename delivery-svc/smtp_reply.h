@@ -1,0 +1,67 @@
+// SMTP replies from the server, parsed incrementally (Postfix's smtp_chat.c
+// reading side). Sans-I/O: fed bytes in any split, yields whole replies.
+// Everything here is bounded: a hostile server cannot make it hold more than
+// kMaxReplyLines lines of kMaxReplyLineLength octets.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+
+namespace mxd {
+
+struct SmtpReply {
+  int code = 0;                    // 200..599
+  std::string enhanced;            // "5.1.1" when the text starts with one
+  std::vector<std::string> lines;  // raw lines without CRLF ("250-PIPELINING")
+  std::string text;                // the text after the code of every line, joined by spaces
+
+  bool positive() const { return code >= 200 && code < 400; }
+  bool transient() const { return code >= 400 && code < 500; }
+  bool permanent() const { return code >= 500; }
+  // All lines joined by a space: "550-5.1.1 Sorry 550 5.1.1 No such user",
+  // how Postfix quotes a reply in a reason.
+  std::string Quoted() const;
+};
+
+class ReplyParser {
+ public:
+  static constexpr size_t kMaxReplyLineLength = 2048;  // longer lines are cut, as Postfix does
+  static constexpr size_t kMaxReplyLines = 1000;
+
+  // Appends server output.
+  void Feed(absl::string_view bytes);
+
+  // The next complete reply, nullopt when more input is needed. After an
+  // error() the parser yields nothing more.
+  std::optional<SmtpReply> Next();
+
+  // Non-empty after a malformed reply: what was wrong, with the line.
+  const std::string& error() const { return error_; }
+
+  // Bytes received but not yet part of a complete reply (used to detect a
+  // server that talks before it is asked, e.g. after STARTTLS).
+  bool has_pending_input() const { return !buffer_.empty() || !lines_.empty(); }
+  void Clear();
+
+ private:
+  bool TakeLine(std::string* line);
+
+  std::string buffer_;
+  bool discarding_ = false;         // inside an over-long line: drop until LF
+  std::vector<std::string> lines_;  // lines of the reply being collected
+  std::string error_;
+};
+
+// "5.1.1" when `text` starts with an RFC 3463 code whose class matches the
+// reply code's first digit, else "".
+std::string ExtractEnhancedStatus(int code, absl::string_view text);
+
+// Printable form of server text for logs and reasons (control characters as
+// \xNN).
+std::string Printable(absl::string_view s);
+
+}  // namespace mxd

@@ -1,0 +1,475 @@
+#include "delivery-svc/smtp_session.h"
+
+#include <algorithm>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace mxd {
+namespace {
+
+constexpr size_t kReadSize = 64 * 1024;
+constexpr size_t kMaxTranscriptLineLength = 512;
+
+bool Accepted(const SmtpReply& r) { return r.code / 100 == 2; }
+
+std::string DefaultEnhanced(int code) {
+  switch (code / 100) {
+    case 2: return "2.0.0";
+    case 5: return "5.0.0";
+    default: return "4.0.0";
+  }
+}
+
+}  // namespace
+
+SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now)
+    : s_(std::move(settings)), peer_(std::move(peer)), last_activity_(now), encoder_(s_.line_length_limit) {
+  expect_.push_back({Phase::kGreeting});
+  if (msg != nullptr) {
+    msg_ = msg;
+    rcpts_ = RecipientTable(msg->recipients.size());
+  }
+}
+
+absl::string_view SmtpSession::While(Phase phase) {
+  switch (phase) {
+    case Phase::kGreeting: return "receiving the initial server greeting";
+    case Phase::kEhlo: return "performing the EHLO handshake";
+    case Phase::kHelo: return "performing the HELO handshake";
+    case Phase::kMail: return "sending MAIL FROM";
+    case Phase::kRcpt: return "sending RCPT TO";
+    case Phase::kData: return "sending DATA command";
+    case Phase::kBody: return "sending message body";
+    case Phase::kDot:
+    case Phase::kIgnoredDot: return "sending end of data -- message may be sent more than once";
+    case Phase::kRset: return "sending RSET";
+    case Phase::kQuit: return "sending QUIT";
+  }
+  return "talking";
+}
+
+absl::string_view SmtpSession::InReplyTo(Phase phase) {
+  switch (phase) {
+    case Phase::kGreeting: return "initial greeting";
+    case Phase::kEhlo: return "EHLO";
+    case Phase::kHelo: return "HELO";
+    case Phase::kMail: return "MAIL FROM";
+    case Phase::kRcpt: return "RCPT TO";
+    case Phase::kData: return "DATA";
+    case Phase::kBody:
+    case Phase::kDot:
+    case Phase::kIgnoredDot: return "end of DATA";
+    case Phase::kRset: return "RSET";
+    case Phase::kQuit: return "QUIT";
+  }
+  return "?";
+}
+
+absl::Duration SmtpSession::TimeoutFor(Phase phase) const {
+  switch (phase) {
+    case Phase::kGreeting:
+    case Phase::kEhlo:
+    case Phase::kHelo: return s_.helo_timeout;
+    case Phase::kMail: return s_.mail_timeout;
+    case Phase::kRcpt: return s_.rcpt_timeout;
+    case Phase::kData: return s_.data_init_timeout;
+    case Phase::kBody: return s_.data_xfer_timeout;
+    case Phase::kDot:
+    case Phase::kIgnoredDot: return s_.data_done_timeout;
+    case Phase::kRset: return s_.rset_timeout;
+    case Phase::kQuit: return s_.quit_timeout;
+  }
+  return s_.helo_timeout;
+}
+
+std::optional<absl::Time> SmtpSession::deadline() const {
+  if (status_ != Status::kBusy) return std::nullopt;
+  if (pix_waiting_) return last_activity_ + s_.pix_delay;
+  if (in_body_) return last_activity_ + s_.data_xfer_timeout;
+  if (!expect_.empty()) return last_activity_ + TimeoutFor(expect_.front().phase);
+  return std::nullopt;
+}
+
+void SmtpSession::Record(const std::string& line) {
+  if (transcript_.size() >= kMaxTranscriptLines) return;
+  transcript_.push_back(transcript_.size() + 1 == kMaxTranscriptLines
+                            ? "(transcript truncated)"
+                            : Printable(line.substr(0, kMaxTranscriptLineLength)));
+}
+
+void SmtpSession::Send(Phase phase, const std::string& command, size_t rcpt) {
+  Record("C: " + command);
+  out_ += command;
+  out_ += "\r\n";
+  expect_.push_back({phase, rcpt});
+}
+
+RecipientOutcome SmtpSession::FromReply(const SmtpReply& r, Phase phase) const {
+  RecipientOutcome o;
+  o.smtp_code = r.code;
+  o.host = peer_.host;
+  o.ip = peer_.ip;
+  o.enhanced = r.enhanced.empty() ? DefaultEnhanced(r.code) : r.enhanced;
+  if (phase == Phase::kDot && Accepted(r)) {
+    o.action = DeliveryAction::kDelivered;
+    o.reason = r.Quoted();
+    return o;
+  }
+  o.action = r.code / 100 == 5 ? DeliveryAction::kBounced : DeliveryAction::kDeferred;
+  if (o.action == DeliveryAction::kDeferred && o.enhanced[0] != '4') o.enhanced = "4.0.0";
+  if (phase == Phase::kGreeting) {
+    o.reason = absl::StrCat("host ", peer_.Name(), " refused to talk to me: ", r.Quoted());
+  } else {
+    o.reason = absl::StrCat("host ", peer_.Name(), " said: ", r.Quoted(), " (in reply to ", InReplyTo(phase),
+                            " command)");
+  }
+  return o;
+}
+
+RecipientOutcome SmtpSession::Deferred(const std::string& reason, absl::string_view enhanced) const {
+  RecipientOutcome o;
+  o.action = DeliveryAction::kDeferred;
+  o.enhanced = std::string(enhanced);
+  o.reason = reason;
+  o.host = peer_.host;
+  o.ip = peer_.ip;
+  return o;
+}
+
+void SmtpSession::Fail(const std::string& reason, absl::Time /*now*/, bool try_next) {
+  failure_reason_ = reason;
+  if (msg_ != nullptr && !message_finished_) {
+    if (try_next && !rcpts_.any_decided()) {
+      try_next_address_ = true;
+    } else {
+      rcpts_.DecideRemaining(Deferred(reason));
+      message_finished_ = true;
+    }
+  } else if (try_next) {
+    try_next_address_ = true;
+  }
+  status_ = Status::kClosed;
+  out_.clear();
+  expect_.clear();
+  in_body_ = false;
+  pix_waiting_ = false;
+}
+
+std::vector<RecipientOutcome> SmtpSession::TakeOutcomes() {
+  std::vector<RecipientOutcome> out =
+      rcpts_.Take(Deferred(failure_reason_.empty() ? "delivery was not completed" : failure_reason_));
+  msg_ = nullptr;
+  return out;
+}
+
+void SmtpSession::OnReceived(absl::string_view data, absl::Time now) {
+  if (status_ == Status::kClosed) return;
+  parser_.Feed(data);
+  while (status_ != Status::kClosed) {
+    std::optional<SmtpReply> reply = parser_.Next();
+    if (!reply) break;
+    for (const std::string& line : reply->lines) Record("S: " + line);
+    last_activity_ = now;
+    ++message_replies_;
+    HandleReply(*reply, now);
+  }
+  if (status_ != Status::kClosed && !parser_.error().empty()) {
+    protocol_error_ = true;
+    const Phase phase = expect_.empty() ? waiting_phase_ : expect_.front().phase;
+    Fail(absl::StrCat("host ", peer_.Name(), " sent a malformed reply while ", While(phase), ": ",
+                      parser_.error()),
+         now, !greeted_);
+  }
+}
+
+void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
+  if (expect_.empty()) {
+    if (status_ == Status::kReady) {
+      // An idle server may say goodbye (421 on its idle timeout).
+      failure_reason_ = absl::StrCat("host ", peer_.Name(), " said: ", reply.Quoted());
+      status_ = Status::kClosed;
+      return;
+    }
+    protocol_error_ = true;
+    Fail(absl::StrCat("host ", peer_.Name(), " sent an unexpected reply: ", reply.Quoted()), now, false);
+    return;
+  }
+  const Expect e = expect_.front();
+  expect_.pop_front();
+  waiting_phase_ = e.phase;
+  switch (e.phase) {
+    case Phase::kGreeting: return HandleGreeting(reply, now);
+    case Phase::kEhlo:
+    case Phase::kHelo: return HandleHandshake(e.phase, reply, now);
+    case Phase::kMail: return HandleMail(reply, now);
+    case Phase::kRcpt: return HandleRcpt(e.rcpt, reply, now);
+    case Phase::kData: return HandleData(reply, now);
+    case Phase::kBody:
+    case Phase::kDot: return HandleDot(reply, now);
+    case Phase::kIgnoredDot: return EndTransaction(now);
+    case Phase::kRset:
+      if (!Accepted(reply)) {
+        return Fail(
+            absl::StrCat("host ", peer_.Name(), " said: ", reply.Quoted(), " (in reply to RSET command)"),
+            now, false);
+      }
+      need_rset_ = false;
+      if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
+      status_ = Status::kReady;
+      return;
+    case Phase::kQuit: status_ = Status::kClosed; return;
+  }
+}
+
+void SmtpSession::HandleGreeting(const SmtpReply& reply, absl::Time now) {
+  if (Accepted(reply)) {
+    greeted_ = true;
+    const bool ehlo = !s_.never_send_ehlo &&
+                      (s_.always_send_ehlo || absl::StrContains(absl::AsciiStrToUpper(reply.text), "ESMTP"));
+    Send(ehlo ? Phase::kEhlo : Phase::kHelo, absl::StrCat(ehlo ? "EHLO " : "HELO ", s_.helo_name));
+    last_activity_ = now;
+    return;
+  }
+  const std::string reason = absl::StrCat("host ", peer_.Name(), " refused to talk to me: ", reply.Quoted());
+  const bool skip = reply.code / 100 == 4 ? s_.skip_4xx_greeting : s_.skip_5xx_greeting;
+  if (skip || msg_ == nullptr) return Fail(reason, now, true);
+  rcpts_.DecideRemaining(FromReply(reply, Phase::kGreeting));
+  message_finished_ = true;
+  Quit(now);
+}
+
+void SmtpSession::HandleHandshake(Phase phase, const SmtpReply& reply, absl::Time now) {
+  if (Accepted(reply)) {
+    features_ = phase == Phase::kEhlo ? ParseEhloFeatures(reply) : EhloFeatures{};
+    if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
+    status_ = Status::kReady;
+    return;
+  }
+  if (phase == Phase::kEhlo) {  // no ESMTP: fall back to HELO
+    Send(Phase::kHelo, absl::StrCat("HELO ", s_.helo_name));
+    return;
+  }
+  if (msg_ == nullptr) return Fail(FromReply(reply, phase).reason, now, false);
+  rcpts_.DecideRemaining(FromReply(reply, phase));
+  message_finished_ = true;
+  Quit(now);
+}
+
+void SmtpSession::BeginTransaction(absl::Time now) {
+  const size_t n = msg_->recipients.size();
+  if (txn_end_ >= n) return FinishMessage();
+  if (need_rset_) {
+    Send(Phase::kRset, "RSET");
+    last_activity_ = now;
+    return;
+  }
+  txn_begin_ = txn_end_;
+  txn_end_ = std::min(n, txn_begin_ + std::max<size_t>(1, s_.recipient_limit));
+  accepted_.clear();
+  mail_accepted_ = false;
+  status_ = Status::kBusy;
+  last_activity_ = now;
+
+  const uint64_t size = msg_->content ? msg_->content->size() : 0;
+  if (features_.size && features_.size_limit > 0 && size > features_.size_limit) {
+    RecipientOutcome o;
+    o.action = DeliveryAction::kBounced;
+    o.enhanced = "5.3.4";
+    o.reason = absl::StrCat("message size ", size, " exceeds size limit ", features_.size_limit,
+                            " of server ", peer_.Name());
+    o.host = peer_.host;
+    o.ip = peer_.ip;
+    rcpts_.DecideRemaining(o);
+    txn_end_ = n;
+    return FinishMessage();
+  }
+
+  std::string mail = absl::StrCat("MAIL FROM:<", msg_->sender, ">");
+  if (features_.size) absl::StrAppend(&mail, " SIZE=", size);
+  if (msg_->eight_bit && features_.eightbitmime) absl::StrAppend(&mail, " BODY=8BITMIME");
+  Send(Phase::kMail, mail);
+  if (features_.pipelining) {
+    // RFC 2920: MAIL, every RCPT and DATA in one batch; replies come in order.
+    for (size_t i = txn_begin_; i < txn_end_; ++i) {
+      Send(Phase::kRcpt, absl::StrCat("RCPT TO:<", msg_->recipients[i], ">"), i);
+    }
+    Send(Phase::kData, "DATA");
+  }
+}
+
+void SmtpSession::HandleMail(const SmtpReply& reply, absl::Time now) {
+  if (Accepted(reply)) {
+    mail_accepted_ = true;
+    if (!features_.pipelining) {
+      Send(Phase::kRcpt, absl::StrCat("RCPT TO:<", msg_->recipients[txn_begin_], ">"), txn_begin_);
+    }
+    return;
+  }
+  for (size_t i = txn_begin_; i < txn_end_; ++i) rcpts_.Decide(i, FromReply(reply, Phase::kMail));
+  // Pipelined RCPT and DATA replies still come and are ignored.
+  if (!features_.pipelining) EndTransaction(now);
+}
+
+void SmtpSession::HandleRcpt(size_t rcpt, const SmtpReply& reply, absl::Time now) {
+  if (!mail_accepted_) return;  // MAIL failed: already decided
+  if (Accepted(reply)) {
+    accepted_.push_back(rcpt);
+  } else {
+    rcpts_.Decide(rcpt, FromReply(reply, Phase::kRcpt));
+  }
+  if (features_.pipelining) return;
+  if (rcpt + 1 < txn_end_) {
+    Send(Phase::kRcpt, absl::StrCat("RCPT TO:<", msg_->recipients[rcpt + 1], ">"), rcpt + 1);
+  } else if (accepted_.empty()) {
+    need_rset_ = true;  // MAIL is open: clear it before the next transaction
+    EndTransaction(now);
+  } else {
+    Send(Phase::kData, "DATA");
+  }
+}
+
+void SmtpSession::HandleData(const SmtpReply& reply, absl::Time now) {
+  if (reply.code / 100 == 3) {
+    if (!mail_accepted_ || accepted_.empty()) {
+      // The server took DATA with no valid recipient: end it at once.
+      need_rset_ = true;
+      Send(Phase::kIgnoredDot, ".");
+      return;
+    }
+    in_body_ = true;
+    body_offset_ = 0;
+    encoder_ = DataEncoder(s_.line_length_limit);
+    waiting_phase_ = Phase::kBody;
+    last_activity_ = now;
+    PumpBody(now);
+    return;
+  }
+  if (mail_accepted_) {
+    need_rset_ = true;
+    for (size_t i : accepted_) {
+      if (Accepted(reply)) {  // 2xx to DATA is not an invitation to send
+        protocol_error_ = true;
+        rcpts_.Decide(i, Deferred(absl::StrCat("host ", peer_.Name(), " said: ", reply.Quoted(),
+                                               " (unexpected reply to DATA command)")));
+      } else {
+        rcpts_.Decide(i, FromReply(reply, Phase::kData));
+      }
+    }
+  }
+  EndTransaction(now);
+}
+
+void SmtpSession::PumpBody(absl::Time now) {
+  while (in_body_ && out_.size() < kBodyBufferHighWater) {
+    if (!msg_->content->Read(body_offset_, kReadSize, &chunk_)) {
+      return Fail("error reading the message content", now, false);
+    }
+    if (chunk_.empty()) {
+      encoder_.Finish(&out_);
+      in_body_ = false;
+      if (msg_->pix_workaround) {
+        // Cisco PIX: the final dot goes in a packet of its own, later.
+        pix_waiting_ = true;
+        last_activity_ = now;
+      } else {
+        SendFinalDot(now);
+      }
+      return;
+    }
+    body_offset_ += chunk_.size();
+    encoder_.Encode(chunk_, &out_);
+  }
+}
+
+void SmtpSession::SendFinalDot(absl::Time now) {
+  pix_waiting_ = false;
+  Send(Phase::kDot, ".");
+  last_activity_ = now;
+}
+
+void SmtpSession::HandleDot(const SmtpReply& reply, absl::Time now) {
+  for (size_t i : accepted_) rcpts_.Decide(i, FromReply(reply, Phase::kDot));
+  EndTransaction(now);
+}
+
+void SmtpSession::EndTransaction(absl::Time now) {
+  if (!expect_.empty()) return;  // pipelined replies of this transaction still to come
+  BeginTransaction(now);
+}
+
+void SmtpSession::FinishMessage() {
+  message_finished_ = true;
+  status_ = Status::kReady;
+}
+
+void SmtpSession::StartMessage(const MessageEnvelope* msg, absl::Time now) {
+  msg_ = msg;
+  rcpts_ = RecipientTable(msg->recipients.size());
+  message_finished_ = false;
+  reused_ = true;
+  message_replies_ = 0;
+  txn_end_ = 0;
+  status_ = Status::kBusy;
+  BeginTransaction(now);
+}
+
+void SmtpSession::Reset(absl::Time now) {
+  status_ = Status::kBusy;
+  Send(Phase::kRset, "RSET");
+  last_activity_ = now;
+}
+
+void SmtpSession::Quit(absl::Time now) {
+  Send(Phase::kQuit, "QUIT");
+  last_activity_ = now;
+  if (s_.skip_quit_response) {
+    expect_.clear();
+    status_ = Status::kClosed;
+  } else {
+    status_ = Status::kBusy;
+  }
+}
+
+void SmtpSession::OnOutputDrained(absl::Time now) {
+  if (in_body_) {
+    last_activity_ = now;  // the server is reading: progress
+    PumpBody(now);
+  }
+}
+
+void SmtpSession::OnTimer(absl::Time now) {
+  std::optional<absl::Time> d = deadline();
+  if (!d || now < *d) return;
+  if (pix_waiting_) return SendFinalDot(now);
+  const Phase phase = in_body_ ? Phase::kBody : expect_.empty() ? waiting_phase_ : expect_.front().phase;
+  if (phase == Phase::kQuit) {
+    status_ = Status::kClosed;  // no answer to QUIT: nothing lost
+    return;
+  }
+  Fail(absl::StrCat("conversation with ", peer_.Name(), " timed out while ", While(phase)), now,
+       phase == Phase::kGreeting);
+}
+
+void SmtpSession::OnConnectionLost(absl::string_view why, absl::Time now) {
+  if (status_ == Status::kClosed) return;
+  if (status_ == Status::kReady) {
+    failure_reason_ = absl::StrCat("lost connection with ", peer_.Name(), " while idle");
+    status_ = Status::kClosed;
+    return;
+  }
+  const Phase phase = in_body_ ? Phase::kBody : expect_.empty() ? waiting_phase_ : expect_.front().phase;
+  if (phase == Phase::kQuit) {
+    status_ = Status::kClosed;
+    return;
+  }
+  std::string reason = absl::StrCat("lost connection with ", peer_.Name(), " while ", While(phase));
+  if (!why.empty()) absl::StrAppend(&reason, ": ", why);
+  // Before the greeting, or a cached connection that died before answering
+  // anything for this message: another connection may do better.
+  const bool try_next = !greeted_ || (reused_ && message_replies_ == 0);
+  Fail(reason, now, try_next);
+}
+
+}  // namespace mxd

@@ -1,0 +1,192 @@
+// One SMTP client connection as a sans-I/O state machine (the protocol half
+// of Postfix's smtp_proto.c). It is fed the server's bytes, the time, and
+// "the connection closed"; it produces the bytes to send, the next deadline,
+// and one outcome per recipient. No sockets: the event loop in
+// smtp_connection.cc moves the bytes, and the unit tests play the server.
+//
+// Life of a session: greeting -> EHLO (or HELO) -> the message, in one or
+// more transactions of at most `recipient_limit` recipients -> ready. A ready
+// session may take another message (connection reuse: Reset() first), or
+// Quit().
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "delivery-svc/data_encoder.h"
+#include "delivery-svc/delivery_outcome.h"
+#include "delivery-svc/ehlo_features.h"
+#include "delivery-svc/recipient_table.h"
+#include "delivery-svc/smtp_reply.h"
+
+namespace mxd {
+
+struct SessionSettings {
+  std::string helo_name = "localhost";
+  bool always_send_ehlo = true;
+  bool never_send_ehlo = false;
+  bool skip_4xx_greeting = true;
+  bool skip_5xx_greeting = true;
+  bool skip_quit_response = true;
+  absl::Duration helo_timeout = absl::Seconds(300);
+  absl::Duration mail_timeout = absl::Seconds(300);
+  absl::Duration rcpt_timeout = absl::Seconds(300);
+  absl::Duration data_init_timeout = absl::Seconds(120);
+  absl::Duration data_xfer_timeout = absl::Seconds(180);
+  absl::Duration data_done_timeout = absl::Seconds(600);
+  absl::Duration quit_timeout = absl::Seconds(300);
+  absl::Duration rset_timeout = absl::Seconds(20);
+  absl::Duration pix_delay = absl::Seconds(10);
+  size_t line_length_limit = 998;
+  size_t recipient_limit = 50;
+};
+
+struct SmtpPeer {
+  std::string host;
+  std::string ip;
+  uint16_t port = 25;
+  std::string Name() const { return host + "[" + ip + "]"; }
+};
+
+// Random access to the message content (a spool file or memory).
+class MessageContent {
+ public:
+  virtual ~MessageContent() = default;
+  virtual uint64_t size() const = 0;
+  // Replaces *out with up to `max` octets at `offset`; false on I/O error.
+  virtual bool Read(uint64_t offset, size_t max, std::string* out) const = 0;
+};
+
+struct MessageEnvelope {
+  std::string sender;  // without brackets; "" is the null sender
+  std::vector<std::string> recipients;
+  bool eight_bit = false;       // BODY=8BITMIME when the server offers it
+  bool pix_workaround = false;  // send the final "." alone after pix_delay
+  const MessageContent* content = nullptr;
+};
+
+class SmtpSession {
+ public:
+  enum class Status {
+    kBusy,    // talking: feed it replies and time
+    kReady,   // idle and usable: StartMessage(), Reset() or Quit()
+    kClosed,  // close the connection once output() is sent (or at once)
+  };
+
+  // A fresh connection to `peer`; `msg` (may be null) is delivered after the
+  // greeting and EHLO. The session keeps the pointer until the message ends.
+  SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now);
+
+  void OnReceived(absl::string_view data, absl::Time now);
+  // The peer closed the connection or it failed (`why`: "Connection reset
+  // by peer"; empty for an orderly close).
+  void OnConnectionLost(absl::string_view why, absl::Time now);
+  // Call when now >= deadline().
+  void OnTimer(absl::Time now);
+  // The output buffer was drained to the socket: body transfer continues.
+  void OnOutputDrained(absl::Time now);
+
+  // On a ready connection: deliver another message (a reused connection).
+  void StartMessage(const MessageEnvelope* msg, absl::Time now);
+  // On a ready connection: RSET, to check it and clear its state for reuse.
+  void Reset(absl::Time now);
+  // On a ready connection: say goodbye.
+  void Quit(absl::Time now);
+
+  // Bytes to send; the caller removes what it wrote.
+  std::string& output() { return out_; }
+  std::optional<absl::Time> deadline() const;
+  Status status() const { return status_; }
+
+  // The connection failed before the server accepted us (before or at the
+  // greeting), or a reused connection turned out dead before the message
+  // started: no recipient was decided, try the next address.
+  bool try_next_address() const { return try_next_address_; }
+  // Why the connection ended early (Postfix wording), when it did.
+  const std::string& failure_reason() const { return failure_reason_; }
+
+  // The current message is over: every recipient has an outcome.
+  bool message_finished() const { return message_finished_; }
+  std::vector<RecipientOutcome> TakeOutcomes();
+
+  // A malformed reply or a protocol violation happened: the caller returns
+  // the transcript with the outcomes.
+  bool protocol_error() const { return protocol_error_; }
+  const std::vector<std::string>& transcript() const { return transcript_; }
+  const EhloFeatures& features() const { return features_; }
+  const SmtpPeer& peer() const { return peer_; }
+
+  static constexpr size_t kMaxTranscriptLines = 400;
+  static constexpr size_t kBodyBufferHighWater = 64 * 1024;
+
+ private:
+  enum class Phase { kGreeting, kEhlo, kHelo, kMail, kRcpt, kData, kBody, kDot, kIgnoredDot, kRset, kQuit };
+  struct Expect {
+    Phase phase;
+    size_t rcpt = 0;  // for kRcpt
+  };
+
+  void Send(Phase phase, const std::string& command, size_t rcpt = 0);
+  void HandleReply(const SmtpReply& reply, absl::Time now);
+  void HandleGreeting(const SmtpReply& reply, absl::Time now);
+  void HandleHandshake(Phase phase, const SmtpReply& reply, absl::Time now);
+  void BeginTransaction(absl::Time now);
+  void SendRecipients(size_t from, size_t to);
+  void HandleMail(const SmtpReply& reply, absl::Time now);
+  void HandleRcpt(size_t rcpt, const SmtpReply& reply, absl::Time now);
+  void HandleData(const SmtpReply& reply, absl::Time now);
+  void HandleDot(const SmtpReply& reply, absl::Time now);
+  void EndTransaction(absl::Time now);
+  void PumpBody(absl::Time now);
+  void SendFinalDot(absl::Time now);
+  void FinishMessage();
+  // Connection-level failure: remaining recipients deferred, connection closed.
+  void Fail(const std::string& reason, absl::Time now, bool try_next);
+  void Record(const std::string& line);
+
+  RecipientOutcome FromReply(const SmtpReply& reply, Phase phase) const;
+  RecipientOutcome Deferred(const std::string& reason, absl::string_view enhanced = "4.4.2") const;
+  absl::Duration TimeoutFor(Phase phase) const;
+  static absl::string_view While(Phase phase);
+  static absl::string_view InReplyTo(Phase phase);
+
+  SessionSettings s_;
+  SmtpPeer peer_;
+  Status status_ = Status::kBusy;
+  ReplyParser parser_;
+  EhloFeatures features_;
+  std::deque<Expect> expect_;
+  std::string out_;
+  absl::Time last_activity_;
+  bool greeted_ = false;
+  bool reused_ = false;
+  size_t message_replies_ = 0;  // replies since the current message started
+
+  const MessageEnvelope* msg_ = nullptr;
+  RecipientTable rcpts_;
+  bool message_finished_ = false;
+  size_t txn_begin_ = 0, txn_end_ = 0;  // recipients [begin, end) of this transaction
+  std::vector<size_t> accepted_;
+  bool mail_accepted_ = false;
+  bool need_rset_ = false;                  // the last transaction was aborted midway
+  Phase waiting_phase_ = Phase::kGreeting;  // for timeouts when nothing is expected
+
+  // Body transfer.
+  bool in_body_ = false;
+  bool pix_waiting_ = false;
+  uint64_t body_offset_ = 0;
+  DataEncoder encoder_;
+  std::string chunk_;
+
+  bool try_next_address_ = false;
+  bool protocol_error_ = false;
+  std::string failure_reason_;
+  std::vector<std::string> transcript_;
+};
+
+}  // namespace mxd

@@ -1,0 +1,64 @@
+#include "delivery-svc/data_encoder.h"
+
+#include "gtest/gtest.h"
+
+namespace mxd {
+namespace {
+
+std::string Encode(const std::string& in, size_t limit = 998, size_t split = 0) {
+  DataEncoder e(limit);
+  std::string out;
+  if (split == 0) {
+    e.Encode(in, &out);
+  } else {
+    for (size_t i = 0; i < in.size(); i += split) e.Encode(in.substr(i, split), &out);
+  }
+  e.Finish(&out);
+  return out;
+}
+
+TEST(DataEncoder, NormalisesEveryLineBreakToCrlf) {
+  EXPECT_EQ(Encode("a\r\nb\nc\rd"), "a\r\nb\r\nc\r\nd\r\n");
+  EXPECT_EQ(Encode("a\r\r\nb"), "a\r\n\r\nb\r\n");
+  EXPECT_EQ(Encode(""), "");
+  EXPECT_EQ(Encode("x\r\n"), "x\r\n");
+  EXPECT_EQ(Encode("x\r"), "x\r\n");
+}
+
+TEST(DataEncoder, DotStuffing) {
+  EXPECT_EQ(Encode(".\r\n..x\r\nnot.first\r\n"), "..\r\n...x\r\nnot.first\r\n");
+  EXPECT_EQ(Encode("."), "..\r\n");
+}
+
+// No input can end DATA early: every "." that starts a line is doubled, and
+// no bare CR or LF survives to be read as a line end by a lenient server.
+TEST(DataEncoder, SmugglingSequencesNeverEndData) {
+  for (const char* in : {"a\n.\nMAIL FROM:<x>", "a\r.\rb", "a\n.\r\nb", "a\r\n.\nb", "a\r.\r\nb"}) {
+    std::string out = Encode(in);
+    EXPECT_EQ(out.find("\r\n.\r\n"), std::string::npos) << in;
+    for (size_t i = 0; i < out.size(); ++i) {
+      if (out[i] == '\n') {
+        EXPECT_TRUE(i > 0 && out[i - 1] == '\r') << in;
+      }
+      if (out[i] == '\r') {
+        EXPECT_TRUE(i + 1 < out.size() && out[i + 1] == '\n') << in;
+      }
+    }
+  }
+}
+
+TEST(DataEncoder, SameResultWhateverTheChunking) {
+  const std::string in = "line one\r\n.dot\rcr only\nlf only\r\n" + std::string(2500, 'z') + "\r\n.\r\n";
+  const std::string whole = Encode(in, 998);
+  for (size_t split : {1, 2, 3, 7, 64, 997, 998, 999}) EXPECT_EQ(Encode(in, 998, split), whole) << split;
+}
+
+TEST(DataEncoder, LongLinesAreBrokenWithCrlfSpace) {
+  std::string out = Encode(std::string(25, 'a'), 10);
+  EXPECT_EQ(out, "aaaaaaaaaa\r\n aaaaaaaaa\r\n aaaaaa\r\n");
+  // A dot-stuffed line counts its extra dot.
+  EXPECT_EQ(Encode("." + std::string(10, 'b'), 10), "..bbbbbbbb\r\n bb\r\n");
+}
+
+}  // namespace
+}  // namespace mxd

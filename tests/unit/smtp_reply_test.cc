@@ -1,0 +1,125 @@
+#include "delivery-svc/smtp_reply.h"
+
+#include "delivery-svc/ehlo_features.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mxd {
+namespace {
+
+using ::testing::HasSubstr;
+
+TEST(ReplyParser, SingleLineWithEnhancedCode) {
+  ReplyParser p;
+  p.Feed("250 2.1.5 Ok\r\n");
+  auto r = p.Next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->code, 250);
+  EXPECT_EQ(r->enhanced, "2.1.5");
+  EXPECT_EQ(r->text, "2.1.5 Ok");
+  EXPECT_EQ(r->Quoted(), "250 2.1.5 Ok");
+  EXPECT_FALSE(p.Next());
+}
+
+TEST(ReplyParser, MultiLineSplitAtEveryByte) {
+  const std::string wire = "250-mx.example\r\n250-PIPELINING\r\n250 SIZE 1000\r\n220 next\r\n";
+  ReplyParser p;
+  std::vector<SmtpReply> got;
+  for (char c : wire) {
+    p.Feed(std::string(1, c));
+    while (auto r = p.Next()) got.push_back(*r);
+  }
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0].lines, (std::vector<std::string>{"250-mx.example", "250-PIPELINING", "250 SIZE 1000"}));
+  EXPECT_EQ(got[0].text, "mx.example PIPELINING SIZE 1000");
+  EXPECT_EQ(got[1].code, 220);
+}
+
+TEST(ReplyParser, BareLfAndCodeOnlyLines) {
+  ReplyParser p;
+  p.Feed("354\n");
+  auto r = p.Next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->code, 354);
+  EXPECT_EQ(r->text, "");
+}
+
+TEST(ReplyParser, EnhancedCodeMustMatchTheClass) {
+  EXPECT_EQ(ExtractEnhancedStatus(550, "5.1.1 no"), "5.1.1");
+  EXPECT_EQ(ExtractEnhancedStatus(550, "4.1.1 no"), "");
+  EXPECT_EQ(ExtractEnhancedStatus(550, "5.1 no"), "");
+  EXPECT_EQ(ExtractEnhancedStatus(450, "4.123.456"), "4.123.456");
+  EXPECT_EQ(ExtractEnhancedStatus(450, "4.1234.1 x"), "");
+  EXPECT_EQ(ExtractEnhancedStatus(250, "2.0.0Ok"), "");
+}
+
+TEST(ReplyParser, MalformedLinesAreErrors) {
+  for (const char* bad : {"hello\r\n", "25\r\n", "2500 x\r\n", "600 x\r\n", "250x\r\n"}) {
+    ReplyParser p;
+    p.Feed(bad);
+    EXPECT_FALSE(p.Next()) << bad;
+    EXPECT_THAT(p.error(), HasSubstr("malformed reply line")) << bad;
+  }
+  ReplyParser p;
+  p.Feed("250-a\r\n550 b\r\n");
+  EXPECT_FALSE(p.Next());
+  EXPECT_THAT(p.error(), HasSubstr("code changed"));
+}
+
+TEST(ReplyParser, NulAndControlCharactersArePrintedSafely) {
+  ReplyParser p;
+  p.Feed(std::string("bad\0\x1b[2J\r\n", 10));
+  EXPECT_FALSE(p.Next());
+  EXPECT_THAT(p.error(), HasSubstr("bad\\x00\\x1b[2J"));
+}
+
+TEST(ReplyParser, OverlongLinesAreCutNotBuffered) {
+  ReplyParser p;
+  p.Feed("250 ");
+  for (int i = 0; i < 1000; ++i) p.Feed(std::string(1000, 'x'));  // 1 MB in one line
+  p.Feed("\r\n");
+  auto r = p.Next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->lines[0].size(), ReplyParser::kMaxReplyLineLength);
+}
+
+TEST(ReplyParser, EndlessMultiLineReplyIsRefused) {
+  ReplyParser p;
+  for (size_t i = 0; i < ReplyParser::kMaxReplyLines + 5; ++i) p.Feed("250-more\r\n");
+  EXPECT_FALSE(p.Next());
+  EXPECT_THAT(p.error(), HasSubstr("more than 1000 lines"));
+}
+
+TEST(EhloFeatures, ParsesKeywords) {
+  ReplyParser p;
+  p.Feed(
+      "250-mx.example Hello\r\n250-PIPELINING\r\n250-SIZE 10240000\r\n250-8BITMIME\r\n250-SMTPUTF8\r\n"
+      "250-DSN\r\n250-ENHANCEDSTATUSCODES\r\n250-STARTTLS\r\n250-AUTH PLAIN login CRAM-MD5\r\n"
+      "250-AUTH=LOGIN\r\n250-CHUNKING\r\n250 X-UNKNOWN\r\n");
+  auto r = p.Next();
+  ASSERT_TRUE(r);
+  EhloFeatures f = ParseEhloFeatures(*r);
+  EXPECT_TRUE(f.esmtp);
+  EXPECT_TRUE(f.pipelining);
+  EXPECT_TRUE(f.size);
+  EXPECT_EQ(f.size_limit, 10240000u);
+  EXPECT_TRUE(f.eightbitmime);
+  EXPECT_TRUE(f.smtputf8);
+  EXPECT_TRUE(f.dsn);
+  EXPECT_TRUE(f.enhancedstatuscodes);
+  EXPECT_TRUE(f.starttls);
+  EXPECT_TRUE(f.chunking);
+  EXPECT_FALSE(f.binarymime);
+  EXPECT_EQ(f.auth_mechanisms, (std::vector<std::string>{"PLAIN", "LOGIN", "CRAM-MD5"}));
+}
+
+TEST(EhloFeatures, GreetingLineIsNotAKeyword) {
+  ReplyParser p;
+  p.Feed("250 PIPELINING\r\n");  // a one-line reply: just the server's name
+  EhloFeatures f = ParseEhloFeatures(*p.Next());
+  EXPECT_FALSE(f.pipelining);
+  EXPECT_FALSE(f.size);
+}
+
+}  // namespace
+}  // namespace mxd

@@ -1,0 +1,468 @@
+// The SMTP session state machine, with the test playing the server.
+#include "delivery-svc/smtp_session.h"
+
+#include <random>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+
+namespace mxd {
+namespace {
+
+using ::testing::HasSubstr;
+
+class MemoryContent : public MessageContent {
+ public:
+  explicit MemoryContent(std::string data) : data_(std::move(data)) {}
+  uint64_t size() const override { return data_.size(); }
+  bool Read(uint64_t offset, size_t max, std::string* out) const override {
+    *out = offset >= data_.size() ? "" : data_.substr(offset, max);
+    return true;
+  }
+
+ private:
+  std::string data_;
+};
+
+constexpr char kEhloPipelining[] =
+    "250-mx.example\r\n250-PIPELINING\r\n250-SIZE 100000\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n";
+constexpr char kEhloPlain[] = "250-mx.example\r\n250 SIZE\r\n";
+
+class SessionTest : public ::testing::Test {
+ protected:
+  SessionTest() : content_("Subject: hi\r\n\r\nbody\n.leading dot\n") {
+    env_.sender = "alice@example.org";
+    env_.recipients = {"bob@example.com", "carol@example.com"};
+    env_.content = &content_;
+    settings_.helo_name = "client.example.org";
+  }
+
+  void Start() {
+    session_ = std::make_unique<SmtpSession>(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, &env_, now_);
+  }
+  // Everything the client wrote since the last call (body included).
+  std::string Client() {
+    std::string all;
+    for (int guard = 0; guard < 100000; ++guard) {
+      std::string& out = session_->output();
+      if (out.empty()) break;
+      all += out;
+      out.clear();
+      session_->OnOutputDrained(now_);
+    }
+    return all;
+  }
+  void Server(const std::string& bytes) { session_->OnReceived(bytes, now_); }
+  void Advance(absl::Duration d) {
+    now_ += d;
+    session_->OnTimer(now_);
+  }
+  // Greeting and EHLO with the given EHLO reply.
+  void Handshake(const std::string& ehlo_reply) {
+    Start();
+    EXPECT_EQ(Client(), "");
+    Server("220 mx.example ESMTP\r\n");
+    EXPECT_EQ(Client(), "EHLO client.example.org\r\n");
+    Server(ehlo_reply);
+  }
+
+  SessionSettings settings_;
+  MemoryContent content_;
+  MessageEnvelope env_;
+  absl::Time now_ = absl::FromUnixSeconds(1700000000);
+  std::unique_ptr<SmtpSession> session_;
+};
+
+TEST_F(SessionTest, PipelinedDeliveryWithOneRejectedRecipient) {
+  env_.eight_bit = true;
+  Handshake(kEhloPipelining);
+  EXPECT_EQ(Client(),
+            "MAIL FROM:<alice@example.org> SIZE=33 BODY=8BITMIME\r\n"
+            "RCPT TO:<bob@example.com>\r\nRCPT TO:<carol@example.com>\r\nDATA\r\n");
+  Server("250 2.1.0 Ok\r\n250 2.1.5 Ok\r\n550 5.1.1 <carol@example.com>: Recipient address rejected\r\n");
+  EXPECT_EQ(Client(), "");
+  Server("354 End data with <CR><LF>.<CR><LF>\r\n");
+  EXPECT_EQ(Client(), "Subject: hi\r\n\r\nbody\r\n..leading dot\r\n.\r\n");
+  EXPECT_FALSE(session_->message_finished());
+  Server("250 2.0.0 Ok: queued as ABC123\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kReady);
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kDelivered);
+  EXPECT_EQ(o[0].smtp_code, 250);
+  EXPECT_EQ(o[0].enhanced, "2.0.0");
+  EXPECT_EQ(o[0].reason, "250 2.0.0 Ok: queued as ABC123");
+  EXPECT_EQ(o[0].host, "mx.example");
+  EXPECT_EQ(o[0].ip, "192.0.2.1");
+  EXPECT_EQ(o[1].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[1].smtp_code, 550);
+  EXPECT_EQ(o[1].enhanced, "5.1.1");
+  EXPECT_EQ(o[1].reason,
+            "host mx.example[192.0.2.1] said: 550 5.1.1 <carol@example.com>: Recipient address rejected "
+            "(in reply to RCPT TO command)");
+  EXPECT_FALSE(session_->protocol_error());
+}
+
+TEST_F(SessionTest, LockStepWithoutPipeliningAndNo8bitmime) {
+  env_.eight_bit = true;  // server lacks 8BITMIME: no BODY= parameter (sent as is)
+  Handshake(kEhloPlain);
+  EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org> SIZE=33\r\n");
+  Server("250 ok\r\n");
+  EXPECT_EQ(Client(), "RCPT TO:<bob@example.com>\r\n");
+  Server("451 try later\r\n");
+  EXPECT_EQ(Client(), "RCPT TO:<carol@example.com>\r\n");
+  Server("250 ok\r\n");
+  EXPECT_EQ(Client(), "DATA\r\n");
+  Server("354 go\r\n");
+  EXPECT_THAT(Client(), HasSubstr("\r\n.\r\n"));
+  Server("250 queued\r\n");
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_EQ(o[0].enhanced, "4.0.0");
+  EXPECT_EQ(o[0].reason, "host mx.example[192.0.2.1] said: 451 try later (in reply to RCPT TO command)");
+  EXPECT_EQ(o[1].action, DeliveryAction::kDelivered);
+  EXPECT_EQ(o[1].enhanced, "2.0.0");
+}
+
+TEST_F(SessionTest, NoRecipientAcceptedMeansNoData) {
+  Handshake(kEhloPlain);
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("550 no\r\n");
+  Client();
+  Server("550 no\r\n");
+  EXPECT_EQ(Client(), "");  // no DATA
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[1].action, DeliveryAction::kBounced);
+  // Reused later, the open MAIL transaction is cleared first.
+  MessageEnvelope next = env_;
+  session_->StartMessage(&next, now_);
+  EXPECT_EQ(Client(), "RSET\r\n");
+  Server("250 ok\r\n");
+  EXPECT_THAT(Client(), HasSubstr("MAIL FROM:<alice@example.org>"));
+}
+
+TEST_F(SessionTest, PipelinedNoRecipientAcceptedDataRejected) {
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n550 5.1.1 a\r\n550 5.1.1 b\r\n554 5.5.1 no valid recipients\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_EQ(Client(), "");
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_THAT(o[0].reason, HasSubstr("(in reply to RCPT TO command)"));
+}
+
+TEST_F(SessionTest, PipelinedServerAcceptsDataWithoutRecipients) {
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n550 a\r\n550 b\r\n354 go ahead anyway\r\n");
+  EXPECT_EQ(Client(), ".\r\n");  // end it at once, send no content
+  Server("554 no recipients\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[1].action, DeliveryAction::kBounced);
+}
+
+TEST_F(SessionTest, MailFromRejectedDecidesEveryRecipient) {
+  Handshake(kEhloPipelining);
+  Client();
+  Server("451 4.3.0 sender check failed\r\n503 need MAIL\r\n503 need MAIL\r\n503 need MAIL\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  for (const auto& r : o) {
+    EXPECT_EQ(r.action, DeliveryAction::kDeferred);
+    EXPECT_EQ(r.enhanced, "4.3.0");
+    EXPECT_THAT(r.reason, HasSubstr("(in reply to MAIL FROM command)"));
+  }
+}
+
+TEST_F(SessionTest, DataAndEndOfDataRejections) {
+  Handshake(kEhloPlain);
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  EXPECT_EQ(Client(), "DATA\r\n");
+  Server("451 4.3.0 not now\r\n");
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_THAT(o[0].reason, HasSubstr("451 4.3.0 not now (in reply to DATA command)"));
+
+  MessageEnvelope next = env_;
+  session_->StartMessage(&next, now_);
+  EXPECT_EQ(Client(), "RSET\r\n");
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("354 go\r\n");
+  Client();
+  Server("554 5.7.1 spam\r\n");
+  o = session_->TakeOutcomes();
+  EXPECT_EQ(o[1].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[1].reason, "host mx.example[192.0.2.1] said: 554 5.7.1 spam (in reply to end of DATA command)");
+}
+
+TEST_F(SessionTest, EhloRejectedFallsBackToHelo) {
+  Start();
+  Server("220 mx.example\r\n");
+  EXPECT_EQ(Client(), "EHLO client.example.org\r\n");
+  Server("502 5.5.2 Error: command not recognized\r\n");
+  EXPECT_EQ(Client(), "HELO client.example.org\r\n");
+  Server("250 mx.example\r\n");
+  EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org>\r\n");  // no extensions without EHLO
+  EXPECT_FALSE(session_->features().esmtp);
+}
+
+TEST_F(SessionTest, EhloChoiceFollowsSettings) {
+  settings_.never_send_ehlo = true;
+  Start();
+  Server("220 mx.example ESMTP\r\n");
+  EXPECT_EQ(Client(), "HELO client.example.org\r\n");
+
+  settings_.never_send_ehlo = false;
+  settings_.always_send_ehlo = false;
+  Start();
+  Server("220 mx.example Sendmail\r\n");
+  EXPECT_EQ(Client(), "HELO client.example.org\r\n");
+  Start();
+  Server("220 mx.example ESMTP Postfix\r\n");
+  EXPECT_EQ(Client(), "EHLO client.example.org\r\n");
+}
+
+TEST_F(SessionTest, HeloRejectedDecidesTheMessage) {
+  Start();
+  Server("220 mx.example\r\n");
+  Client();
+  Server("500 no\r\n");
+  Client();
+  Server("550 5.7.1 go away\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_EQ(Client(), "QUIT\r\n");
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_THAT(o[0].reason, HasSubstr("(in reply to HELO command)"));
+}
+
+TEST_F(SessionTest, BadGreetingsSkipToTheNextAddress) {
+  for (const char* greeting : {"421 4.3.2 busy\r\n", "554 5.7.1 go away\r\n"}) {
+    Start();
+    Server(greeting);
+    EXPECT_TRUE(session_->try_next_address()) << greeting;
+    EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+    EXPECT_THAT(session_->failure_reason(), HasSubstr("host mx.example[192.0.2.1] refused to talk to me: "));
+  }
+}
+
+TEST_F(SessionTest, BadGreetingDecidesWhenNotSkipping) {
+  settings_.skip_5xx_greeting = false;
+  Start();
+  Server("554 5.7.1 go away\r\n");
+  EXPECT_FALSE(session_->try_next_address());
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[0].enhanced, "5.7.1");
+  EXPECT_EQ(o[0].reason, "host mx.example[192.0.2.1] refused to talk to me: 554 5.7.1 go away");
+
+  settings_.skip_4xx_greeting = false;
+  Start();
+  Server("421 busy\r\n");
+  o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+}
+
+TEST_F(SessionTest, MessageLargerThanServerLimitBouncesUnsent) {
+  Handshake("250-mx.example\r\n250 SIZE 10\r\n");
+  EXPECT_EQ(Client(), "");
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[0].enhanced, "5.3.4");
+  EXPECT_EQ(o[0].reason, "message size 33 exceeds size limit 10 of server mx.example[192.0.2.1]");
+}
+
+TEST_F(SessionTest, RecipientLimitSplitsTransactionsOnOneConnection) {
+  settings_.recipient_limit = 2;
+  env_.recipients = {"r1@x.example", "r2@x.example", "r3@x.example", "r4@x.example", "r5@x.example"};
+  Handshake(kEhloPipelining);
+  int transactions = 0;
+  for (int t = 0; t < 3; ++t) {
+    std::string batch = Client();
+    ASSERT_THAT(batch, HasSubstr("MAIL FROM:"));
+    ++transactions;
+    const int rcpts = t < 2 ? 2 : 1;
+    EXPECT_EQ(std::count(batch.begin(), batch.end(), '<') - 1, rcpts) << batch;
+    std::string replies = "250 ok\r\n";
+    for (int i = 0; i < rcpts; ++i) replies += "250 ok\r\n";
+    Server(replies + "354 go\r\n");
+    EXPECT_THAT(Client(), HasSubstr("\r\n.\r\n"));
+    Server(absl::StrCat("250 queued as T", t, "\r\n"));
+  }
+  EXPECT_EQ(transactions, 3);
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 5u);
+  EXPECT_EQ(o[0].reason, "250 queued as T0");
+  EXPECT_EQ(o[3].reason, "250 queued as T1");
+  EXPECT_EQ(o[4].reason, "250 queued as T2");
+}
+
+TEST_F(SessionTest, TimeoutsNameThePhase) {
+  Start();
+  Advance(absl::Seconds(299));
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kBusy);
+  Advance(absl::Seconds(1));
+  EXPECT_TRUE(session_->try_next_address());  // no banner yet: another address may answer
+  EXPECT_EQ(session_->failure_reason(),
+            "conversation with mx.example[192.0.2.1] timed out while receiving the initial server greeting");
+
+  Handshake(kEhloPlain);
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Advance(settings_.rcpt_timeout);
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_EQ(o[0].reason, "conversation with mx.example[192.0.2.1] timed out while sending RCPT TO");
+
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  Client();
+  Advance(absl::Seconds(599));
+  EXPECT_FALSE(session_->message_finished());
+  Advance(absl::Seconds(1));
+  o = session_->TakeOutcomes();
+  EXPECT_EQ(o[1].reason,
+            "conversation with mx.example[192.0.2.1] timed out while sending end of data -- message may be "
+            "sent more than once");
+}
+
+TEST_F(SessionTest, LostConnectionDefersWithThePhase) {
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  // The body is produced but not drained: the connection dies meanwhile.
+  session_->OnConnectionLost("Connection reset by peer", now_);
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_FALSE(session_->try_next_address());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_EQ(o[0].reason,
+            "lost connection with mx.example[192.0.2.1] while sending end of data -- message may "
+            "be sent more than once: Connection reset by peer");
+}
+
+TEST_F(SessionTest, LostBeforeGreetingTriesNextAddress) {
+  Start();
+  session_->OnConnectionLost("", now_);
+  EXPECT_TRUE(session_->try_next_address());
+  EXPECT_EQ(session_->failure_reason(),
+            "lost connection with mx.example[192.0.2.1] while receiving the initial server greeting");
+}
+
+TEST_F(SessionTest, MalformedReplyIsAProtocolErrorWithTranscript) {
+  Handshake(kEhloPlain);
+  Client();
+  Server("250 ok\r\nthis is not smtp\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_TRUE(session_->protocol_error());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_THAT(o[0].reason, HasSubstr("sent a malformed reply while sending RCPT TO"));
+  EXPECT_THAT(session_->transcript(), ::testing::Contains("S: 220 mx.example ESMTP"));
+  EXPECT_THAT(session_->transcript(), ::testing::Contains("C: MAIL FROM:<alice@example.org> SIZE=33"));
+}
+
+TEST_F(SessionTest, PixWorkaroundSendsTheDotAloneLater) {
+  env_.pix_workaround = true;
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  std::string body = Client();
+  EXPECT_FALSE(absl::EndsWith(body, ".\r\n") && absl::EndsWith(body, "\r\n.\r\n"));
+  Advance(absl::Seconds(9));
+  EXPECT_EQ(Client(), "");
+  Advance(absl::Seconds(1));
+  EXPECT_EQ(Client(), ".\r\n");
+  Server("250 ok\r\n");
+  EXPECT_EQ(session_->TakeOutcomes()[0].action, DeliveryAction::kDelivered);
+}
+
+TEST_F(SessionTest, ResetAndQuit) {
+  Handshake(kEhloPlain);
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("354 go\r\n");
+  Client();
+  Server("250 ok\r\n");
+  session_->TakeOutcomes();
+  session_->Reset(now_);
+  EXPECT_EQ(Client(), "RSET\r\n");
+  Server("250 ok\r\n");
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kReady);
+  session_->Quit(now_);
+  EXPECT_EQ(Client(), "QUIT\r\n");
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);  // smtp_skip_quit_response
+}
+
+// Whatever the server does, every recipient gets exactly one outcome, and
+// nobody is "delivered" unless the server said 2xx to the end of data.
+TEST_F(SessionTest, RandomServersNeverBreakTheInvariants) {
+  std::mt19937 rng(42);
+  const std::vector<std::string> replies = {"250 ok\r\n",  "354 go\r\n", "451 later\r\n", "550 no\r\n",
+                                            "garbage\r\n", "250-a\r\n",  "421 bye\r\n"};
+  for (int round = 0; round < 2000; ++round) {
+    settings_.recipient_limit = 1 + rng() % 3;
+    env_.recipients.assign(1 + rng() % 4, "r@x.example");
+    Start();
+    bool dot_sent = false, positive_after_dot = false;
+    for (int step = 0; step < 40 && !session_->message_finished() && !session_->try_next_address(); ++step) {
+      std::string out = Client();
+      if (absl::StrContains(out, "\r\n.\r\n") || out == ".\r\n") dot_sent = true;
+      switch (rng() % 10) {
+        case 0: session_->OnConnectionLost("reset", now_); break;
+        case 1: Advance(absl::Seconds(601)); break;
+        default: {
+          const std::string& r = replies[rng() % replies.size()];
+          if (dot_sent && r[0] == '2') positive_after_dot = true;
+          Server(r);
+        }
+      }
+    }
+    if (!session_->message_finished()) continue;
+    auto o = session_->TakeOutcomes();
+    ASSERT_EQ(o.size(), env_.recipients.size());
+    for (const auto& r : o) {
+      if (r.action == DeliveryAction::kDelivered) {
+        EXPECT_TRUE(positive_after_dot) << "round " << round;
+        EXPECT_EQ(r.smtp_code / 100, 2);
+      }
+      EXPECT_FALSE(r.reason.empty());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace mxd
