@@ -1,47 +1,50 @@
-// delivery-svc: delivers messages over ESMTP (Delivery.Deliver).
-//
-// This increment serves the API, health and reflection with the shared
-// configuration; the ESMTP engine behind Deliver is issue 3's work, and until
-// it lands Deliver answers UNIMPLEMENTED rather than pretending to deliver.
+// delivery-svc: delivers messages over ESMTP (Delivery.Deliver), one outcome
+// per recipient, the way Postfix's smtp(8) decides them.
 #include <sysexits.h>
 
-#include <cstdio>
-#include <iostream>
+#include <thread>
 
 #include "common/cli/service_command_line.h"
 #include "common/grpc/server_runner.h"
-#include "mxd/v1/delivery.grpc.pb.h"
-
-namespace {
-
-class DeliveryService final : public mxd::v1::Delivery::CallbackService {
-  grpc::ServerReadReactor<mxd::v1::DeliverRequest>* Deliver(grpc::CallbackServerContext* context,
-                                                            mxd::v1::DeliverResponse*) override {
-    class Refuse : public grpc::ServerReadReactor<mxd::v1::DeliverRequest> {
-     public:
-      Refuse() {
-        Finish(grpc::Status(grpc::StatusCode::UNIMPLEMENTED,
-                            "delivery-svc: the ESMTP delivery engine is not built yet"));
-      }
-      void OnDone() override { delete this; }
-    };
-    (void)context;
-    return new Refuse();
-  }
-};
-
-}  // namespace
+#include "common/log/json_log.h"
+#include "common/net/event_loop.h"
+#include "delivery-svc/concurrency_limiter.h"
+#include "delivery-svc/connection_cache.h"
+#include "delivery-svc/delivery_service.h"
+#include "delivery-svc/delivery_settings.h"
+#include "delivery-svc/message_spool.h"
 
 int main(int argc, char** argv) {
   mxd::BlockTerminationSignals();
   int exit_code = 0;
   auto cmd = mxd::ParseServiceCommandLine(argc, argv, "delivery-svc", "127.0.0.1:10052", {}, &exit_code);
   if (!cmd) return exit_code;
-  DeliveryService service;
+  auto settings = mxd::DeliverySettings::FromConfig(cmd->config);
+  if (!settings.ok()) {
+    mxd::LogError("bad_configuration", {{"program", "delivery-svc"}, {"error", settings.status().message()}});
+    return EX_CONFIG;
+  }
+  // Fail at start, not at the first message, when the spool is unusable.
+  if (auto probe = mxd::MessageSpool::Create(settings->spool_directory); !probe.ok()) {
+    mxd::LogError("bad_configuration", {{"program", "delivery-svc"}, {"error", probe.status().message()}});
+    return EX_CONFIG;
+  }
+
+  mxd::EventLoop loop;
+  mxd::ConcurrencyLimiter limiter(settings->concurrency_limit, settings->session_limit);
+  mxd::ConnectionCache cache(&loop, settings->connection_cache, settings->cache_time_limit,
+                             settings->reuse_time_limit);
+  mxd::DeliveryService service(&loop, &*settings, &limiter, &cache);
+  std::thread loop_thread([&loop] { loop.Run(); });
+
   mxd::ServerOptions server;
   server.program = "delivery-svc";
   server.listen = cmd->listen;
   server.port_file = cmd->port_file;
   server.services = {&service};
-  return mxd::RunGrpcServer(server);
+  server.on_shutdown = [&] { loop.Post([&cache] { cache.CloseAll(); }); };
+  int rc = mxd::RunGrpcServer(server);
+  loop.Stop();
+  loop_thread.join();
+  return rc;
 }

@@ -409,6 +409,7 @@ void SmtpSession::StartMessage(const MessageEnvelope* msg, absl::Time now) {
   rcpts_ = RecipientTable(msg->recipients.size());
   message_finished_ = false;
   reused_ = true;
+  need_rset_ = true;  // RSET between messages: clears state, proves the connection alive
   message_replies_ = 0;
   txn_end_ = 0;
   status_ = Status::kBusy;

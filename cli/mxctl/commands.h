@@ -8,6 +8,7 @@
 namespace mxd::mxctl {
 
 int RunResolve(const std::vector<std::string>& args);
+int RunDeliver(const std::vector<std::string>& args);
 
 // Prints "mxctl: <message>" and the usage line to stderr; returns EX_USAGE.
 int UsageError(const std::string& message, const std::string& usage);

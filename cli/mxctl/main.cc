@@ -13,7 +13,9 @@ namespace mxd::mxctl {
 constexpr char kMainUsage[] =
     "usage: mxctl COMMAND [options]\n"
     "commands:\n"
-    "  resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]\n";
+    "  resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]\n"
+    "  deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP] [--resolver HOST:PORT]\n"
+    "          [--delivery HOST:PORT] [--json] [--timeout TIME] [--queue-id ID] [FILE|-]\n";
 
 int UsageError(const std::string& message, const std::string& usage) {
   std::fprintf(stderr, "mxctl: %s\n%s\n", message.c_str(), usage.c_str());
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
   const std::string command = argv[1];
   std::vector<std::string> args(argv + 2, argv + argc);
   if (command == "resolve") return RunResolve(args);
+  if (command == "deliver") return RunDeliver(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kMainUsage, stdout);
     return EX_OK;

@@ -1,0 +1,188 @@
+#include "cli/client/deliver_client.h"
+
+#include <fcntl.h>
+#include <grpcpp/grpcpp.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+
+#include "absl/strings/str_cat.h"
+#include "cli/client/grpc_status.h"
+#include "mxd/v1/delivery.grpc.pb.h"
+
+namespace mxd::client {
+namespace {
+
+v1::DsnNotify NotifyValue(const std::string& s) {
+  if (s == "NEVER") return v1::DSN_NOTIFY_NEVER;
+  if (s == "SUCCESS") return v1::DSN_NOTIFY_SUCCESS;
+  if (s == "FAILURE") return v1::DSN_NOTIFY_FAILURE;
+  if (s == "DELAY") return v1::DSN_NOTIFY_DELAY;
+  return v1::DSN_NOTIFY_UNSPECIFIED;  // refused by the service, naming it
+}
+
+void FillEnvelope(const DeliverEnvelope& in, uint64_t size, v1::Envelope* out) {
+  out->set_queue_id(in.queue_id);
+  out->set_sender(in.sender);
+  for (const DeliverRecipient& r : in.recipients) {
+    v1::Recipient* p = out->add_recipients();
+    p->set_address(r.address);
+    p->set_orcpt(r.orcpt);
+    for (const std::string& n : r.notify) p->add_notify(NotifyValue(n));
+  }
+  out->set_nexthop(in.nexthop);
+  for (const ResolvedRoute& r : in.routes) {
+    v1::Route* p = out->add_routes();
+    p->set_host(r.host);
+    p->set_preference(r.preference);
+    p->set_port(r.port);
+    p->set_fallback(r.fallback);
+    for (const std::string& a : r.addresses) p->add_addresses(a);
+  }
+  if (in.arrival_time != absl::InfinitePast()) {
+    out->mutable_arrival_time()->set_seconds(absl::ToUnixSeconds(in.arrival_time));
+  }
+  out->set_body_type(in.body == DeliverEnvelope::Body::k7Bit       ? v1::BODY_TYPE_7BIT
+                     : in.body == DeliverEnvelope::Body::k8BitMime ? v1::BODY_TYPE_8BITMIME
+                                                                   : v1::BODY_TYPE_UNSPECIFIED);
+  out->set_smtputf8(in.smtputf8);
+  out->set_message_size(size);
+}
+
+}  // namespace
+
+const char* ActionName(DeliverOutcome::Action a) {
+  switch (a) {
+    case DeliverOutcome::Action::kDelivered: return "delivered";
+    case DeliverOutcome::Action::kDeferred: return "deferred";
+    case DeliverOutcome::Action::kBounced: return "bounced";
+  }
+  return "deferred";
+}
+
+struct DeliverClient::Impl {
+  std::unique_ptr<v1::Delivery::Stub> stub;
+
+  // `next` fills a chunk and returns false at the end (or sets *error).
+  absl::StatusOr<DeliverResult> Run(const DeliverEnvelope& envelope, uint64_t size, absl::Duration timeout,
+                                    const std::function<bool(std::string*, absl::Status*)>& next) {
+    grpc::ClientContext ctx;
+    ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
+    v1::DeliverResponse resp;
+    std::unique_ptr<grpc::ClientWriter<v1::DeliverRequest>> writer = stub->Deliver(&ctx, &resp);
+    v1::DeliverRequest req;
+    FillEnvelope(envelope, size, req.mutable_envelope());
+    bool open = writer->Write(req);
+    absl::Status read_error;
+    std::string chunk;
+    while (open) {
+      if (!next(&chunk, &read_error)) break;
+      req.set_chunk(chunk);
+      open = writer->Write(req);
+    }
+    if (!read_error.ok()) {
+      ctx.TryCancel();  // never let a half-read message be delivered
+      writer->Finish();
+      return read_error;
+    }
+    writer->WritesDone();
+    grpc::Status st = writer->Finish();
+    if (!st.ok()) return FromGrpcStatus(st);
+    DeliverResult r;
+    for (const v1::RecipientOutcome& o : resp.outcomes()) {
+      DeliverOutcome d;
+      d.address = o.address();
+      d.action = o.action() == v1::ACTION_DELIVERED ? DeliverOutcome::Action::kDelivered
+                 : o.action() == v1::ACTION_BOUNCED ? DeliverOutcome::Action::kBounced
+                                                    : DeliverOutcome::Action::kDeferred;
+      d.smtp_code = o.smtp_code();
+      d.enhanced_status = o.enhanced_status();
+      d.reason = o.reason();
+      d.host = o.host();
+      d.ip = o.ip();
+      d.dsn_passed = o.dsn_passed();
+      r.outcomes.push_back(std::move(d));
+    }
+    r.transcript.assign(resp.transcript().begin(), resp.transcript().end());
+    if (r.outcomes.size() != envelope.recipients.size()) {
+      return absl::InternalError(absl::StrCat("delivery-svc returned ", r.outcomes.size(), " outcomes for ",
+                                              envelope.recipients.size(), " recipients"));
+    }
+    return r;
+  }
+};
+
+DeliverClient::DeliverClient(const std::string& target) : impl_(new Impl) {
+  impl_->stub = v1::Delivery::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+}
+
+DeliverClient::~DeliverClient() = default;
+
+absl::StatusOr<DeliverResult> DeliverClient::Deliver(const DeliverEnvelope& envelope,
+                                                     absl::string_view content, absl::Duration timeout) {
+  size_t offset = 0;
+  return impl_->Run(envelope, content.size(), timeout, [&](std::string* chunk, absl::Status*) {
+    if (offset >= content.size()) return false;
+    const size_t n = std::min(kChunkSize, content.size() - offset);
+    chunk->assign(content.data() + offset, n);
+    offset += n;
+    return true;
+  });
+}
+
+absl::StatusOr<DeliverResult> DeliverClient::DeliverFd(const DeliverEnvelope& envelope, int fd,
+                                                       absl::Duration timeout) {
+  struct stat st;
+  if (fstat(fd, &st) != 0) return absl::NotFoundError(absl::StrCat("fstat: ", std::strerror(errno)));
+  int source = fd;
+  int owned = -1;
+  off_t start = 0;
+  uint64_t size = 0;
+  if (S_ISREG(st.st_mode)) {
+    start = lseek(fd, 0, SEEK_CUR);
+    if (start < 0) start = 0;
+    size = static_cast<uint64_t>(st.st_size - start);
+  } else {
+    // A pipe: its size is known only at its end.
+    const char* tmp = getenv("TMPDIR");
+    owned = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+    if (owned < 0) return absl::UnavailableError(absl::StrCat("temporary file: ", std::strerror(errno)));
+    char buf[kChunkSize];
+    for (;;) {
+      ssize_t n = read(fd, buf, sizeof(buf));
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) {
+        close(owned);
+        return absl::DataLossError(absl::StrCat("reading the message: ", std::strerror(errno)));
+      }
+      if (n == 0) break;
+      if (write(owned, buf, static_cast<size_t>(n)) != n) {
+        close(owned);
+        return absl::UnavailableError(absl::StrCat("temporary file: ", std::strerror(errno)));
+      }
+      size += static_cast<uint64_t>(n);
+    }
+    source = owned;
+  }
+  uint64_t offset = 0;
+  auto result = impl_->Run(envelope, size, timeout, [&](std::string* chunk, absl::Status* error) {
+    if (offset >= size) return false;
+    chunk->resize(std::min<uint64_t>(kChunkSize, size - offset));
+    ssize_t n = pread(source, chunk->data(), chunk->size(), start + static_cast<off_t>(offset));
+    if (n <= 0) {
+      *error = absl::DataLossError(
+          absl::StrCat("reading the message: ", n < 0 ? std::strerror(errno) : "short file"));
+      return false;
+    }
+    chunk->resize(static_cast<size_t>(n));
+    offset += static_cast<uint64_t>(n);
+    return true;
+  });
+  if (owned >= 0) close(owned);
+  return result;
+}
+
+}  // namespace mxd::client

@@ -1,0 +1,76 @@
+// Client side of Delivery.Deliver: the envelope and routes as plain structs,
+// the message from a buffer or a file descriptor (streamed in chunks), and
+// one outcome per recipient back.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "cli/client/resolve_client.h"
+
+namespace mxd::client {
+
+struct DeliverRecipient {
+  std::string address;
+  std::vector<std::string> notify;  // "NEVER", "SUCCESS", "FAILURE", "DELAY"
+  std::string orcpt;
+};
+
+struct DeliverEnvelope {
+  std::string queue_id;
+  std::string sender;
+  std::vector<DeliverRecipient> recipients;
+  std::string nexthop;
+  std::vector<ResolvedRoute> routes;
+  absl::Time arrival_time = absl::InfinitePast();  // unknown
+  enum class Body { kUnspecified, k7Bit, k8BitMime } body = Body::kUnspecified;
+  bool smtputf8 = false;
+};
+
+struct DeliverOutcome {
+  enum class Action { kDelivered, kDeferred, kBounced };
+  std::string address;
+  Action action = Action::kDeferred;
+  uint32_t smtp_code = 0;
+  std::string enhanced_status;
+  std::string reason;
+  std::string host;
+  std::string ip;
+  bool dsn_passed = false;
+};
+
+struct DeliverResult {
+  std::vector<DeliverOutcome> outcomes;
+  std::vector<std::string> transcript;
+};
+
+class DeliverClient {
+ public:
+  explicit DeliverClient(const std::string& target);
+  ~DeliverClient();
+
+  // A non-OK status is the RPC's failure: INVALID_ARGUMENT for bad input
+  // (nothing was sent), UNAVAILABLE / DEADLINE_EXCEEDED / CANCELLED when the
+  // outcome is unknown; treat those as "try again later".
+  absl::StatusOr<DeliverResult> Deliver(const DeliverEnvelope& envelope, absl::string_view content,
+                                        absl::Duration timeout);
+  // Streams the message from `fd`: a regular file is sent from where it is;
+  // anything else (a pipe) is first copied to an unlinked temporary file to
+  // learn its size.
+  absl::StatusOr<DeliverResult> DeliverFd(const DeliverEnvelope& envelope, int fd, absl::Duration timeout);
+
+  static constexpr size_t kChunkSize = 64 * 1024;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+const char* ActionName(DeliverOutcome::Action a);
+
+}  // namespace mxd::client

@@ -1,0 +1,191 @@
+// mxctl deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP]
+//               [--resolver HOST:PORT] [--delivery HOST:PORT] [--json]
+//               [--timeout TIME] [--queue-id ID] [FILE|-]
+//
+// Resolves the next hop, delivers the message and prints one line per
+// recipient. Exit codes make it a Postfix pipe(8) transport: 0 all delivered,
+// 75 some deferred (none bounced), 69 some bounced, 64 usage, 65 malformed
+// input, 66 message file missing or unreadable.
+#include <fcntl.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <cstring>
+#include <iostream>
+
+#include "absl/strings/str_cat.h"
+#include "cli/client/deliver_client.h"
+#include "cli/client/resolve_client.h"
+#include "cli/mxctl/commands.h"
+#include "common/cli/arguments.h"
+#include "common/config/time_value.h"
+#include "common/log/json_log.h"
+
+namespace mxd::mxctl {
+namespace {
+
+using client::DeliverOutcome;
+
+constexpr char kUsage[] =
+    "usage: mxctl deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP]\n"
+    "                     [--resolver HOST:PORT] [--delivery HOST:PORT] [--json] [--timeout TIME]\n"
+    "                     [--queue-id ID] [FILE|-]";
+
+std::string ToJson(const client::DeliverResult& r) {
+  std::string j = "{\"recipients\":[";
+  for (size_t i = 0; i < r.outcomes.size(); ++i) {
+    const DeliverOutcome& o = r.outcomes[i];
+    if (i) j += ",";
+    j += "{\"address\":";
+    AppendJsonString(&j, o.address);
+    j += ",\"action\":";
+    AppendJsonString(&j, client::ActionName(o.action));
+    absl::StrAppend(&j, ",\"code\":", o.smtp_code, ",\"enhanced_status\":");
+    AppendJsonString(&j, o.enhanced_status);
+    j += ",\"reason\":";
+    AppendJsonString(&j, o.reason);
+    j += ",\"host\":";
+    AppendJsonString(&j, o.host);
+    j += ",\"ip\":";
+    AppendJsonString(&j, o.ip);
+    j += "}";
+  }
+  j += "]";
+  if (!r.transcript.empty()) {
+    j += ",\"transcript\":[";
+    for (size_t i = 0; i < r.transcript.size(); ++i) {
+      if (i) j += ",";
+      AppendJsonString(&j, r.transcript[i]);
+    }
+    j += "]";
+  }
+  return j + "}";
+}
+
+// Every recipient gets the same outcome (resolver failures).
+client::DeliverResult Uniform(const std::vector<std::string>& rcpts, DeliverOutcome::Action action,
+                              const std::string& enhanced, const std::string& reason) {
+  client::DeliverResult r;
+  for (const std::string& a : rcpts) {
+    DeliverOutcome o;
+    o.address = a;
+    o.action = action;
+    o.enhanced_status = enhanced;
+    o.reason = reason;
+    r.outcomes.push_back(std::move(o));
+  }
+  return r;
+}
+
+int Report(const client::DeliverResult& r, bool json) {
+  bool deferred = false, bounced = false;
+  for (const DeliverOutcome& o : r.outcomes) {
+    deferred |= o.action == DeliverOutcome::Action::kDeferred;
+    bounced |= o.action == DeliverOutcome::Action::kBounced;
+  }
+  if (json) {
+    std::cout << ToJson(r) << "\n";
+  } else {
+    for (const DeliverOutcome& o : r.outcomes) {
+      std::cout << o.address << ": " << client::ActionName(o.action) << " (" << o.enhanced_status << ") "
+                << o.reason;
+      if (!o.ip.empty()) std::cout << " [via " << o.host << "[" << o.ip << "]]";
+      std::cout << "\n";
+    }
+    for (const std::string& line : r.transcript) std::cout << "  " << line << "\n";
+  }
+  // For pipe(8) the first failure's text is what Postfix records.
+  if (bounced || deferred) {
+    for (const DeliverOutcome& o : r.outcomes) {
+      if (o.action != DeliverOutcome::Action::kDelivered) {
+        std::fprintf(stderr, "%s\n", o.reason.c_str());
+        break;
+      }
+    }
+  }
+  return bounced ? EX_UNAVAILABLE : deferred ? EX_TEMPFAIL : EX_OK;
+}
+
+}  // namespace
+
+int RunDeliver(const std::vector<std::string>& args) {
+  auto parsed = ParseArgs(args, {{"from"},
+                                 {"to", true, true},
+                                 {"nexthop"},
+                                 {"resolver"},
+                                 {"delivery"},
+                                 {"timeout"},
+                                 {"queue-id"},
+                                 {"json", false}});
+  if (!parsed.ok()) return UsageError(std::string(parsed.status().message()), kUsage);
+  if (!parsed->Get("from")) return UsageError("missing --from (use --from '' for the null sender)", kUsage);
+  auto to = parsed->values.find("to");
+  if (to == parsed->values.end() || to->second.empty()) return UsageError("missing --to", kUsage);
+  if (parsed->positional.size() > 1) return UsageError("more than one message file", kUsage);
+  auto timeout = ParseTimeValue(parsed->GetOr("timeout", "10m"));
+  if (!timeout.ok()) return UsageError(absl::StrCat("--timeout: ", timeout.status().message()), kUsage);
+  const bool json = parsed->Has("json");
+  const std::vector<std::string>& rcpts = to->second;
+
+  std::string nexthop = parsed->GetOr("nexthop", "");
+  if (nexthop.empty()) {
+    const size_t at = rcpts[0].rfind('@');
+    if (at == std::string::npos || at + 1 == rcpts[0].size()) {
+      std::fprintf(stderr, "mxctl: recipient '%s' has no domain; give --nexthop\n", rcpts[0].c_str());
+      return EX_DATAERR;
+    }
+    nexthop = rcpts[0].substr(at + 1);
+  }
+
+  // The message: a file, or standard input.
+  const std::string file = parsed->positional.empty() ? "-" : parsed->positional[0];
+  int fd = STDIN_FILENO;
+  if (file != "-") {
+    fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+      std::fprintf(stderr, "mxctl: cannot open %s: %s\n", file.c_str(), std::strerror(errno));
+      return EX_NOINPUT;
+    }
+  }
+
+  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"));
+  auto resolved = resolver.Resolve(nexthop, std::min(*timeout, absl::Minutes(1)));
+  if (!resolved.ok()) {
+    if (resolved.status().code() == absl::StatusCode::kInvalidArgument) {
+      std::fprintf(stderr, "mxctl: %s\n", std::string(resolved.status().message()).c_str());
+      return EX_DATAERR;
+    }
+    std::fprintf(stderr, "mxctl: resolver-svc: %s\n", resolved.status().ToString().c_str());
+    return EX_TEMPFAIL;
+  }
+  if (resolved->status != client::ResolveResult::Status::kOk) {
+    const bool perm = resolved->status == client::ResolveResult::Status::kPermFail;
+    return Report(Uniform(rcpts, perm ? DeliverOutcome::Action::kBounced : DeliverOutcome::Action::kDeferred,
+                          resolved->enhanced_status, resolved->reason),
+                  json);
+  }
+
+  client::DeliverEnvelope env;
+  env.queue_id = parsed->GetOr("queue-id", "");
+  env.sender = *parsed->Get("from");
+  for (const std::string& r : rcpts) env.recipients.push_back({r, {}, ""});
+  env.nexthop = resolved->effective_nexthop.empty() ? nexthop : resolved->effective_nexthop;
+  env.routes = resolved->routes;
+  env.arrival_time = absl::Now();
+  client::DeliverClient delivery(parsed->GetOr("delivery", "127.0.0.1:10052"));
+  auto result = delivery.DeliverFd(env, fd, *timeout);
+  if (fd != STDIN_FILENO) close(fd);
+  if (!result.ok()) {
+    if (result.status().code() == absl::StatusCode::kInvalidArgument) {
+      std::fprintf(stderr, "mxctl: %s\n", std::string(result.status().message()).c_str());
+      return EX_DATAERR;
+    }
+    std::fprintf(stderr, "mxctl: delivery-svc: %s\n", result.status().ToString().c_str());
+    return EX_TEMPFAIL;
+  }
+  return Report(*result, json);
+}
+
+}  // namespace mxd::mxctl

@@ -1,0 +1,132 @@
+#include "delivery-svc/delivery_attempt.h"
+
+#include <arpa/inet.h>
+
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+
+namespace mxd {
+namespace {
+
+bool IsIpv6(const std::string& ip) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET6, ip.c_str(), buf) == 1;
+}
+
+}  // namespace
+
+DeliveryAttempt::DeliveryAttempt(EventLoop* loop, const DeliverySettings* settings, ConnectionCache* cache,
+                                 std::string nexthop, std::vector<RouteTarget> routes,
+                                 const MessageEnvelope* envelope)
+    : loop_(loop), settings_(settings), cache_(cache), nexthop_(std::move(nexthop)), envelope_(envelope) {
+  // MX routes first, then fallback relays; the address limit applies to
+  // each group, as Postfix applies it to the MX list and the relays.
+  for (bool fallback : {false, true}) {
+    size_t taken = 0;
+    for (const RouteTarget& r : routes) {
+      if (r.fallback != fallback) continue;
+      for (const std::string& ip : r.addresses) {
+        const bool v6 = IsIpv6(ip);
+        if ((v6 && !settings_->use_ipv6) || (!v6 && !settings_->use_ipv4)) continue;
+        if (settings_->mx_address_limit > 0 && taken >= settings_->mx_address_limit) break;
+        candidates_.push_back({SmtpPeer{r.host, ip, r.port}});
+        ++taken;
+      }
+    }
+  }
+}
+
+DeliveryAttempt::~DeliveryAttempt() {
+  if (conn_) conn_->SetEventCallback(nullptr);
+  DisposeConnection();
+}
+
+void DeliveryAttempt::Start(Done done) {
+  done_ = std::move(done);
+  if (std::unique_ptr<SmtpConnection> cached = cache_->Take(nexthop_)) {
+    conn_ = std::move(cached);
+    conn_->SetEventCallback([this](SmtpConnection::Event e) { OnEvent(e); });
+    conn_->session().StartMessage(envelope_, loop_->Now());
+    conn_->Pump();
+    return;
+  }
+  TryNext();
+}
+
+void DeliveryAttempt::DisposeConnection() {
+  if (!conn_) return;
+  // We may be inside the connection's callback: destroy it from the loop.
+  conn_->Abort();
+  loop_->Post([dead = std::shared_ptr<SmtpConnection>(std::move(conn_))] {});
+}
+
+void DeliveryAttempt::TryNext() {
+  if (finished_) return;
+  if (next_ >= candidates_.size()) {
+    RecipientOutcome o;
+    o.action = DeliveryAction::kDeferred;
+    if (candidates_.empty()) {
+      o.enhanced = "4.4.4";
+      o.reason = absl::StrCat("no usable address for ", nexthop_, " (inet_protocols)");
+    } else {
+      o.enhanced = last_was_connect_error_ ? "4.4.1" : "4.4.2";
+      o.reason = last_reason_;
+    }
+    DeliveryResult r;
+    r.outcomes.assign(envelope_->recipients.size(), o);
+    return Finish(std::move(r));
+  }
+  const Candidate& c = candidates_[next_++];
+  conn_ = std::make_unique<SmtpConnection>(loop_, settings_->session, c.peer);
+  conn_->Connect(envelope_, settings_->connect_timeout, [this](SmtpConnection::Event e) { OnEvent(e); });
+}
+
+void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
+  if (finished_ || !conn_) return;
+  switch (e) {
+    case SmtpConnection::Event::kConnectFailed:
+      last_reason_ = conn_->connect_error();
+      last_was_connect_error_ = true;
+      DisposeConnection();
+      return TryNext();
+    case SmtpConnection::Event::kMessageFinished: {
+      SmtpSession& s = conn_->session();
+      DeliveryResult r;
+      r.outcomes = s.TakeOutcomes();
+      if (s.protocol_error()) r.transcript = s.transcript();
+      cache_->Release(nexthop_, std::move(conn_));
+      return Finish(std::move(r));
+    }
+    case SmtpConnection::Event::kClosed: {
+      SmtpSession& s = conn_->session();
+      last_reason_ = s.failure_reason();
+      last_was_connect_error_ = false;
+      if (s.try_next_address()) {
+        DisposeConnection();
+        return TryNext();
+      }
+      // Closed without finishing the message (should not happen: the session
+      // decides every recipient before it closes); defer what is left.
+      DeliveryResult r;
+      r.outcomes = s.TakeOutcomes();
+      DisposeConnection();
+      return Finish(std::move(r));
+    }
+  }
+}
+
+void DeliveryAttempt::Finish(DeliveryResult result) {
+  if (finished_) return;
+  finished_ = true;
+  Done done = std::move(done_);
+  done(std::move(result));  // may destroy this
+}
+
+void DeliveryAttempt::Abort() {
+  if (finished_) return;
+  if (conn_) conn_->SetEventCallback(nullptr);
+  DisposeConnection();  // closing before the final "." means no delivery
+  finished_ = true;
+}
+
+}  // namespace mxd

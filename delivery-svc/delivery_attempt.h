@@ -1,0 +1,72 @@
+// One message's delivery over the routes from Resolve (Postfix's
+// smtp_connect.c): take a cached connection to the next hop if there is one,
+// otherwise walk the addresses in order (fallback relays last, at most
+// smtp_mx_address_limit), moving on after connection failures and skipped
+// greetings; once a server has greeted us, its answers decide. Every
+// recipient ends with exactly one outcome. Loop thread only.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "common/net/event_loop.h"
+#include "delivery-svc/connection_cache.h"
+#include "delivery-svc/delivery_outcome.h"
+#include "delivery-svc/delivery_settings.h"
+#include "delivery-svc/smtp_connection.h"
+#include "delivery-svc/smtp_session.h"
+
+namespace mxd {
+
+struct RouteTarget {
+  std::string host;
+  uint16_t port = 25;
+  std::vector<std::string> addresses;
+  bool fallback = false;
+};
+
+struct DeliveryResult {
+  std::vector<RecipientOutcome> outcomes;  // one per recipient, in order
+  std::vector<std::string> transcript;     // on protocol errors
+};
+
+class DeliveryAttempt {
+ public:
+  using Done = std::function<void(DeliveryResult)>;
+
+  // `envelope` (and its content) must outlive the attempt.
+  DeliveryAttempt(EventLoop* loop, const DeliverySettings* settings, ConnectionCache* cache,
+                  std::string nexthop, std::vector<RouteTarget> routes, const MessageEnvelope* envelope);
+  ~DeliveryAttempt();
+
+  void Start(Done done);
+  // The caller went away: stop now. A message whose final "." was not yet
+  // sent is not delivered (the connection is closed without it).
+  void Abort();
+
+ private:
+  struct Candidate {
+    SmtpPeer peer;
+  };
+  void TryNext();
+  void OnEvent(SmtpConnection::Event e);
+  void Finish(DeliveryResult result);
+  void DisposeConnection();
+
+  EventLoop* loop_;
+  const DeliverySettings* settings_;
+  ConnectionCache* cache_;
+  std::string nexthop_;
+  const MessageEnvelope* envelope_;
+  std::vector<Candidate> candidates_;
+  size_t next_ = 0;
+  std::unique_ptr<SmtpConnection> conn_;
+  std::string last_reason_;
+  bool last_was_connect_error_ = true;
+  Done done_;
+  bool finished_ = false;
+};
+
+}  // namespace mxd

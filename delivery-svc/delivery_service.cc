@@ -1,0 +1,275 @@
+#include "delivery-svc/delivery_service.h"
+
+#include <arpa/inet.h>
+
+#include <memory>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/log/json_log.h"
+#include "common/nexthop/domain_name.h"
+#include "delivery-svc/delivery_attempt.h"
+#include "delivery-svc/envelope_check.h"
+#include "delivery-svc/message_spool.h"
+
+namespace mxd {
+namespace {
+
+bool IsIpAddress(const std::string& s) {
+  unsigned char buf[16];
+  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
+}
+
+v1::Action ToProto(DeliveryAction a) {
+  switch (a) {
+    case DeliveryAction::kDelivered: return v1::ACTION_DELIVERED;
+    case DeliveryAction::kDeferred: return v1::ACTION_DEFERRED;
+    case DeliveryAction::kBounced: return v1::ACTION_BOUNCED;
+  }
+  return v1::ACTION_DEFERRED;
+}
+
+absl::string_view StatusWord(DeliveryAction a) {
+  switch (a) {
+    case DeliveryAction::kDelivered: return "sent";
+    case DeliveryAction::kDeferred: return "deferred";
+    case DeliveryAction::kBounced: return "bounced";
+  }
+  return "deferred";
+}
+
+}  // namespace
+
+absl::Status CheckEnvelope(const v1::Envelope& e) {
+  auto bad = [](absl::string_view why) { return absl::InvalidArgumentError(std::string(why)); };
+  if (absl::Status s = CheckAddress(e.sender(), true, e.smtputf8()); !s.ok()) {
+    return bad(absl::StrCat("sender: ", s.message()));
+  }
+  if (e.recipients().empty()) return bad("no recipients");
+  if (static_cast<size_t>(e.recipients_size()) > kMaxRecipientsPerRequest) {
+    return bad(absl::StrCat("more than ", kMaxRecipientsPerRequest, " recipients"));
+  }
+  for (int i = 0; i < e.recipients_size(); ++i) {
+    const v1::Recipient& r = e.recipients(i);
+    if (absl::Status s = CheckAddress(r.address(), false, e.smtputf8()); !s.ok()) {
+      return bad(absl::StrCat("recipient ", i + 1, ": ", s.message()));
+    }
+    if (!FirstControlCharacter(r.orcpt()).empty())
+      return bad(absl::StrCat("recipient ", i + 1, ": ORCPT contains a control character"));
+    bool never = false, other = false;
+    for (int n : r.notify()) {
+      if (!v1::DsnNotify_IsValid(n) || n == v1::DSN_NOTIFY_UNSPECIFIED) {
+        return bad(absl::StrCat("recipient ", i + 1, ": unknown DSN NOTIFY value ", n));
+      }
+      (n == v1::DSN_NOTIFY_NEVER ? never : other) = true;
+    }
+    if (never && other) return bad(absl::StrCat("recipient ", i + 1, ": NOTIFY=NEVER cannot be combined"));
+  }
+  if (!v1::BodyType_IsValid(e.body_type())) return bad(absl::StrCat("unknown body type ", e.body_type()));
+  if (!v1::DsnRet_IsValid(e.dsn_ret())) return bad(absl::StrCat("unknown DSN RET value ", e.dsn_ret()));
+  if (!FirstControlCharacter(e.dsn_envid()).empty()) return bad("ENVID contains a control character");
+  if (!FirstControlCharacter(e.nexthop()).empty() || e.nexthop().size() > 300) return bad("bad nexthop");
+  if (!FirstControlCharacter(e.queue_id()).empty() || e.queue_id().size() > 100) return bad("bad queue_id");
+  if (e.routes().empty()) return bad("no routes (call Resolve first and pass its routes)");
+  for (int i = 0; i < e.routes_size(); ++i) {
+    const v1::Route& r = e.routes(i);
+    const std::string where = absl::StrCat("route ", i + 1, ": ");
+    if (!IsIpAddress(r.host())) {
+      if (absl::Status s = ValidateDomainName(r.host()); !s.ok())
+        return bad(where + std::string(s.message()));
+    }
+    if (r.port() < 1 || r.port() > 65535) return bad(absl::StrCat(where, "port ", r.port(), " out of range"));
+    if (r.addresses().empty()) return bad(where + "no addresses");
+    for (const std::string& a : r.addresses()) {
+      if (!IsIpAddress(a)) return bad(absl::StrCat(where, "'", a.substr(0, 60), "' is not an IP address"));
+    }
+  }
+  return absl::OkStatus();
+}
+
+// One Deliver call. Lives until gRPC is done with it (OnDone) and the loop
+// is done with it (the delivery finished or never started).
+class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
+ public:
+  DeliverCall(DeliveryService* service, v1::DeliverResponse* response)
+      : service_(service), response_(response), start_(absl::Now()) {
+    service_->active_calls_.fetch_add(1);
+    if (service_->active_calls_.load() > service_->settings_->pending_request_limit) {
+      Reply(
+          grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                       absl::StrCat("more than delivery_pending_request_limit = ",
+                                    service_->settings_->pending_request_limit, " deliveries in progress")));
+      return;
+    }
+    StartRead(&request_);
+  }
+
+  void OnReadDone(bool ok) override {
+    if (replied_) return;
+    if (!ok) return EndOfStream();
+    if (!have_envelope_) {
+      if (request_.part_case() != v1::DeliverRequest::kEnvelope) {
+        return Reply(Invalid("the first message of the stream must be the envelope"));
+      }
+      envelope_ = std::move(*request_.mutable_envelope());
+      if (absl::Status s = CheckEnvelope(envelope_); !s.ok()) return Reply(Invalid(s.message()));
+      auto spool = MessageSpool::Create(service_->settings_->spool_directory);
+      if (!spool.ok()) {
+        return Reply(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(spool.status().message())));
+      }
+      spool_ = *std::move(spool);
+      have_envelope_ = true;
+    } else {
+      if (request_.part_case() != v1::DeliverRequest::kChunk) {
+        return Reply(Invalid("only message chunks may follow the envelope"));
+      }
+      const std::string& chunk = request_.chunk();
+      if (spool_->size() + chunk.size() > envelope_.message_size()) {
+        return Reply(Invalid(absl::StrCat("the stream carries more than the declared message_size of ",
+                                          envelope_.message_size(), " octets")));
+      }
+      if (absl::Status s = spool_->Append(chunk); !s.ok()) {
+        return Reply(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(s.message())));
+      }
+    }
+    StartRead(&request_);
+  }
+
+  void OnCancel() override {
+    cancelled_.store(true);
+    refs_.fetch_add(1);  // kept alive until the posted task ran
+    service_->loop_->Post([this] {
+      if (attempt_) {
+        attempt_->Abort();
+        LoopDone(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
+      }
+      Unref();
+    });
+  }
+
+  void OnDone() override {
+    service_->active_calls_.fetch_sub(1);
+    Unref();
+  }
+
+ private:
+  static grpc::Status Invalid(absl::string_view why) {
+    return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(why));
+  }
+
+  void Reply(const grpc::Status& status) {
+    if (replied_.exchange(true)) return;
+    Finish(status);
+  }
+
+  void Unref() {
+    if (refs_.fetch_sub(1) == 1) delete this;
+  }
+
+  void EndOfStream() {
+    if (!have_envelope_) return Reply(Invalid("the stream ended before the envelope"));
+    if (spool_->size() != envelope_.message_size()) {
+      return Reply(Invalid(absl::StrCat("the stream ended after ", spool_->size(), " of ",
+                                        envelope_.message_size(), " declared octets; nothing was sent")));
+    }
+    Prepare();
+    refs_.fetch_add(1);  // the loop's reference
+    service_->loop_->Post([this] {
+      const std::string key = envelope_.nexthop().empty() ? envelope_.routes(0).host() : envelope_.nexthop();
+      service_->limiter_->Acquire(key, [this, key] { StartDelivery(key); });
+    });
+  }
+
+  // The envelope in the session's terms.
+  void Prepare() {
+    msg_.sender = envelope_.sender();
+    for (const v1::Recipient& r : envelope_.recipients()) msg_.recipients.push_back(r.address());
+    // A body declared 7bit that has 8-bit octets is 8-bit all the same.
+    msg_.eight_bit = envelope_.body_type() == v1::BODY_TYPE_8BITMIME || spool_->saw_8bit();
+    if (envelope_.has_arrival_time()) {
+      const absl::Time arrival = absl::FromUnixSeconds(envelope_.arrival_time().seconds());
+      msg_.pix_workaround = absl::Now() - arrival >= service_->settings_->pix_threshold;
+    }
+    msg_.content = spool_.get();
+    for (const v1::Route& r : envelope_.routes()) {
+      RouteTarget t;
+      t.host = r.host();
+      t.port = static_cast<uint16_t>(r.port());
+      t.addresses.assign(r.addresses().begin(), r.addresses().end());
+      t.fallback = r.fallback();
+      routes_.push_back(std::move(t));
+    }
+  }
+
+  // Loop thread.
+  void StartDelivery(const std::string& key) {
+    key_ = key;
+    holding_slot_ = true;
+    if (cancelled_.load()) {
+      return LoopDone(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
+    }
+    attempt_ = std::make_unique<DeliveryAttempt>(service_->loop_, service_->settings_, service_->cache_, key,
+                                                 routes_, &msg_);
+    attempt_->Start([this](DeliveryResult result) {
+      for (size_t i = 0; i < result.outcomes.size(); ++i) {
+        const RecipientOutcome& o = result.outcomes[i];
+        v1::RecipientOutcome* p = response_->add_outcomes();
+        p->set_address(msg_.recipients[i]);
+        p->set_action(ToProto(o.action));
+        p->set_smtp_code(static_cast<uint32_t>(o.smtp_code));
+        p->set_enhanced_status(o.enhanced);
+        p->set_reason(o.reason);
+        p->set_host(o.host);
+        p->set_ip(o.ip);
+        p->set_dsn_passed(o.dsn_passed);
+        const std::string relay = o.ip.empty() ? "none" : absl::StrCat(o.host, "[", o.ip, "]");
+        Log(o.action == DeliveryAction::kDelivered ? LogLevel::kInfo : LogLevel::kWarning, "delivery",
+            {{"queue_id", envelope_.queue_id()},
+             {"nexthop", key_},
+             {"to", msg_.recipients[i]},
+             {"relay", relay},
+             {"dsn", o.enhanced},
+             {"status", StatusWord(o.action)},
+             {"reason", o.reason}},
+            {{"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)}});
+      }
+      for (std::string& line : result.transcript) response_->add_transcript(std::move(line));
+      LoopDone(grpc::Status::OK);
+    });
+  }
+
+  // Loop thread: the delivery is over (or will not happen).
+  void LoopDone(const grpc::Status& status) {
+    if (loop_done_) return;
+    loop_done_ = true;
+    if (holding_slot_) service_->limiter_->Release(key_);
+    // Destroy the attempt later: we may be inside its callback.
+    service_->loop_->Post([attempt = std::shared_ptr<DeliveryAttempt>(std::move(attempt_))] {});
+    Reply(status);
+    Unref();
+  }
+
+  DeliveryService* service_;
+  v1::DeliverResponse* response_;
+  absl::Time start_;
+  v1::DeliverRequest request_;
+  v1::Envelope envelope_;
+  bool have_envelope_ = false;
+  std::unique_ptr<MessageSpool> spool_;
+  MessageEnvelope msg_;
+  std::vector<RouteTarget> routes_;
+  std::unique_ptr<DeliveryAttempt> attempt_;
+  std::string key_;
+  bool holding_slot_ = false;
+  bool loop_done_ = false;
+  std::atomic<bool> cancelled_{false};
+  std::atomic<bool> replied_{false};
+  std::atomic<int> refs_{1};  // gRPC's reference, released in OnDone
+};
+
+grpc::ServerReadReactor<v1::DeliverRequest>* DeliveryService::Deliver(grpc::CallbackServerContext*,
+                                                                      v1::DeliverResponse* response) {
+  return new DeliverCall(this, response);
+}
+
+}  // namespace mxd

@@ -1,0 +1,39 @@
+// The gRPC face of delivery-svc: reads the envelope and the message chunks
+// of a Deliver stream, checks them, spools the content, and hands the
+// delivery to the event loop (within the concurrency limits); answers with
+// one outcome per recipient.
+#pragma once
+
+#include <atomic>
+
+#include "common/net/event_loop.h"
+#include "delivery-svc/concurrency_limiter.h"
+#include "delivery-svc/connection_cache.h"
+#include "delivery-svc/delivery_settings.h"
+#include "mxd/v1/delivery.grpc.pb.h"
+
+namespace mxd {
+
+class DeliveryService final : public v1::Delivery::CallbackService {
+ public:
+  // `limiter` and `cache` belong to `loop`'s thread.
+  DeliveryService(EventLoop* loop, const DeliverySettings* settings, ConcurrencyLimiter* limiter,
+                  ConnectionCache* cache)
+      : loop_(loop), settings_(settings), limiter_(limiter), cache_(cache) {}
+
+  grpc::ServerReadReactor<v1::DeliverRequest>* Deliver(grpc::CallbackServerContext* context,
+                                                       v1::DeliverResponse* response) override;
+
+ private:
+  friend class DeliverCall;
+  EventLoop* loop_;
+  const DeliverySettings* settings_;
+  ConcurrencyLimiter* limiter_;
+  ConnectionCache* cache_;
+  std::atomic<size_t> active_calls_{0};
+};
+
+// The envelope checks behind INVALID_ARGUMENT (exposed for tests).
+absl::Status CheckEnvelope(const v1::Envelope& envelope);
+
+}  // namespace mxd

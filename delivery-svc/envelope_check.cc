@@ -1,0 +1,114 @@
+#include "delivery-svc/envelope_check.h"
+
+#include <arpa/inet.h>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "common/nexthop/domain_name.h"
+
+namespace mxd {
+namespace {
+
+bool IsAtext(unsigned char c) {
+  return absl::ascii_isalnum(c) || absl::StrContains("!#$%&'*+-/=?^_`{|}~", static_cast<char>(c));
+}
+
+absl::Status Bad(absl::string_view address, absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat("address \"", address.substr(0, 100), "\": ", why));
+}
+
+}  // namespace
+
+bool IsValidUtf8(absl::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c < 0x80) {
+      ++i;
+      continue;
+    }
+    size_t n;
+    uint32_t cp;
+    if ((c & 0xe0) == 0xc0) {
+      n = 1, cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2, cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3, cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Overlong forms, surrogates and code points past U+10FFFF are invalid.
+    if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+        (cp >= 0xd800 && cp <= 0xdfff)) {
+      return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
+absl::Status CheckAddress(absl::string_view address, bool empty_ok, bool utf8) {
+  if (address.empty()) return empty_ok ? absl::OkStatus() : Bad(address, "empty");
+  if (std::string cc = FirstControlCharacter(address); !cc.empty()) {
+    return Bad(address, absl::StrCat("contains a control character (", cc, ")"));
+  }
+  if (address.size() > 254)
+    return Bad(address, absl::StrCat("longer than 254 octets (", address.size(), ")"));
+  bool eight_bit = false;
+  for (char c : address) eight_bit |= (c & 0x80) != 0;
+  if (eight_bit && !IsValidUtf8(address)) return Bad(address, "not valid UTF-8");
+  if (eight_bit && !utf8)
+    return Bad(address, "non-ASCII characters need SMTPUTF8 (set smtputf8 in the envelope)");
+
+  const size_t at = address.rfind('@');
+  if (at == absl::string_view::npos) return Bad(address, "no '@domain'");
+  absl::string_view local = address.substr(0, at);
+  absl::string_view domain = address.substr(at + 1);
+  if (local.empty()) return Bad(address, "empty local part");
+  if (local.size() > 64) return Bad(address, "local part longer than 64 octets");
+  if (local.front() == '"') {
+    if (local.size() < 2 || local.back() != '"') return Bad(address, "unterminated quoted local part");
+    for (size_t i = 1; i + 1 < local.size(); ++i) {
+      if (local[i] == '\\') {
+        ++i;
+      } else if (local[i] == '"') {
+        return Bad(address, "unescaped '\"' in quoted local part");
+      }
+    }
+  } else {
+    if (local.front() == '.' || local.back() == '.' || absl::StrContains(local, ".."))
+      return Bad(address, "misplaced '.' in local part");
+    for (unsigned char c : local) {
+      if (c == ' ') return Bad(address, "white space outside a quoted local part");
+      if (c == '<' || c == '>') return Bad(address, "angle brackets are added by mxd, do not include them");
+      if (c < 0x80 && c != '.' && !IsAtext(c)) {
+        return Bad(address, absl::StrCat("invalid character '", std::string(1, static_cast<char>(c)),
+                                         "' in local part"));
+      }
+    }
+  }
+  if (domain.empty()) return Bad(address, "empty domain");
+  if (domain.front() == '[') {
+    if (domain.back() != ']') return Bad(address, "unterminated address literal");
+    std::string lit(domain.substr(1, domain.size() - 2));
+    unsigned char buf[16];
+    const bool v6 = absl::StartsWithIgnoreCase(lit, "ipv6:");
+    if (inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? lit.c_str() + 5 : lit.c_str(), buf) != 1) {
+      return Bad(address, "invalid address literal");
+    }
+    return absl::OkStatus();
+  }
+  if (eight_bit) return absl::OkStatus();  // U-label domain: converted by the resolver, checked there
+  if (absl::Status s = ValidateDomainName(domain); !s.ok()) return Bad(address, s.message());
+  return absl::OkStatus();
+}
+
+}  // namespace mxd

@@ -1,0 +1,24 @@
+// Checks of what a caller hands Deliver, before anything is sent: envelope
+// addresses, routes and sizes. Errors name the field and what is wrong; the
+// service answers them with INVALID_ARGUMENT.
+#pragma once
+
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+
+namespace mxd {
+
+inline constexpr size_t kMaxRecipientsPerRequest = 10000;
+
+// An envelope address (RFC 5321 Mailbox, without angle brackets): a local
+// part of at most 64 octets (dot-atom or quoted string), "@", a domain or an
+// address literal; at most 254 octets. `empty_ok` for the null sender. UTF-8
+// is allowed only with `utf8` (SMTPUTF8) and must be valid.
+absl::Status CheckAddress(absl::string_view address, bool empty_ok, bool utf8);
+
+// True when `s` is well-formed UTF-8.
+bool IsValidUtf8(absl::string_view s);
+
+}  // namespace mxd
