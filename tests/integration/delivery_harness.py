@@ -1,0 +1,184 @@
+"""Test fixtures for delivery-svc: the service itself, real SMTP peers on
+127.0.0.1 (Postfix's smtp-sink and smtpd, aiosmtpd) and our fault server,
+each started on a free port and stopped by PID."""
+import base64
+import json
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+import grpc
+
+from mxd.v1 import delivery_pb2, delivery_pb2_grpc, resolver_pb2
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BIN = os.environ.get("MXD_BIN_DIR", os.path.join(HERE, "..", "..", "build", "bin"))
+PYTHON = "/usr/bin/python3"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError("nothing listens on 127.0.0.1:%d" % port)
+
+
+class Processes:
+    """Starts processes and always stops them by PID."""
+
+    def __init__(self):
+        self.procs = []
+
+    def start(self, argv, **kw):
+        p = subprocess.Popen(argv, start_new_session=True, **kw)
+        self.procs.append(p)
+        return p
+
+    def stop(self, p, sig=signal.SIGTERM):
+        if p.poll() is None:
+            try:
+                os.killpg(p.pid, sig)
+            except ProcessLookupError:
+                pass
+            try:
+                p.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+    def stop_all(self):
+        for p in reversed(self.procs):
+            self.stop(p)
+        self.procs = []
+
+
+class DeliverySvc:
+    count = 0
+
+    def __init__(self, procs, workdir, options=()):
+        self.workdir = workdir
+        DeliverySvc.count += 1
+        port_file = os.path.join(workdir, "delivery-%d.port" % DeliverySvc.count)
+        self.log_path = os.path.join(workdir, "delivery-%d.log" % DeliverySvc.count)
+        argv = [os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0", "--port-file", port_file,
+                "-o", "smtp_helo_name=client.mxd.test", "-o", "delivery_spool_directory=" + workdir]
+        for o in options:
+            argv += ["-o", o]
+        with open(self.log_path, "w") as log:
+            self.proc = procs.start(argv, stderr=log)
+        deadline = time.time() + 10
+        while not os.path.exists(port_file):
+            if self.proc.poll() is not None or time.time() > deadline:
+                raise RuntimeError("delivery-svc did not start: " + open(self.log_path).read())
+            time.sleep(0.02)
+        with open(port_file) as f:
+            self.port = int(f.read())
+        self.target = "127.0.0.1:%d" % self.port
+        self.channel = grpc.insecure_channel(self.target)
+        self.stub = delivery_pb2_grpc.DeliveryStub(self.channel)
+
+    def log_lines(self):
+        with open(self.log_path) as f:
+            return [json.loads(l) for l in f if l.startswith("{")]
+
+    def deliver(self, content, recipients, port, sender="sender@mxd.test", host="127.0.0.1",
+                addresses=("127.0.0.1",), routes=None, timeout=60, body_type=delivery_pb2.BODY_TYPE_7BIT,
+                message_size=None, arrival=None, nexthop=None, chunk=4096, envelope_extra=None):
+        if isinstance(content, str):
+            content = content.encode()
+        env = delivery_pb2.Envelope(
+            queue_id="T%d" % int(time.time() * 1000 % 1000000), sender=sender,
+            recipients=[delivery_pb2.Recipient(address=r) for r in recipients],
+            nexthop=nexthop or "[%s]:%d" % (host, port), body_type=body_type,
+            message_size=len(content) if message_size is None else message_size)
+        if routes is None:
+            routes = [resolver_pb2.Route(host=host, port=port, addresses=list(addresses))]
+        env.routes.extend(routes)
+        if arrival is not None:
+            env.arrival_time.seconds = int(arrival)
+        if envelope_extra:
+            envelope_extra(env)
+
+        def requests():
+            yield delivery_pb2.DeliverRequest(envelope=env)
+            for i in range(0, len(content), chunk):
+                yield delivery_pb2.DeliverRequest(chunk=content[i:i + chunk])
+        return self.stub.Deliver(requests(), timeout=timeout)
+
+
+class FaultServer:
+    def __init__(self, procs, workdir, script, port=None):
+        self.port = port or free_port()
+        self.record_path = os.path.join(workdir, "fault-%d.jsonl" % self.port)
+        script_path = os.path.join(workdir, "fault-%d.json" % self.port)
+        with open(script_path, "w") as f:
+            json.dump(script, f)
+        self.proc = procs.start([PYTHON, os.path.join(HERE, "fault_smtp.py"), "--port", str(self.port),
+                                 "--script", script_path, "--record", self.record_path])
+        wait_for_port(self.port)
+        # The readiness probe itself was a connection: forget it.
+        time.sleep(0.1)
+        self.baseline = len(self.events())
+
+    def events(self):
+        if not os.path.exists(self.record_path):
+            return []
+        with open(self.record_path) as f:
+            return [json.loads(l) for l in f]
+
+    def new_events(self):
+        return [e for e in self.events()[self.baseline:] if e.get("conn", 0) > 1]
+
+    def commands(self):
+        return [e["line"] for e in self.new_events() if e["event"] == "command"]
+
+    def data(self):
+        return [base64.b64decode(e["raw"]) for e in self.new_events() if e["event"] == "data"]
+
+    def connections(self):
+        return len({e["conn"] for e in self.new_events() if e["event"] == "connect"})
+
+
+class SmtpSink:
+    """Postfix's smtp-sink, dumping each message to a file."""
+
+    def __init__(self, procs, workdir, extra=()):
+        self.port = free_port()
+        self.dir = os.path.join(workdir, "sink-%d" % self.port)
+        os.makedirs(self.dir)
+        os.chmod(self.dir, 0o777)
+        argv = ["smtp-sink", "-c", "-D", os.path.join(self.dir, "%M%S.%P")]
+        if os.geteuid() == 0:
+            argv += ["-u", "nobody"]
+        argv += list(extra) + ["127.0.0.1:%d" % self.port, "100"]
+        self.proc = procs.start(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        wait_for_port(self.port)
+
+    def messages(self):
+        out = []
+        for name in sorted(os.listdir(self.dir)):
+            with open(os.path.join(self.dir, name), "rb") as f:
+                out.append(f.read())
+        return out
+
+
+def tempdir(test):
+    d = tempfile.mkdtemp(prefix="mxd-it-")
+    os.chmod(d, 0o755)
+    test.addCleanup(shutil.rmtree, d, True)
+    return d

@@ -1,0 +1,171 @@
+#!/usr/bin/python3
+"""A scriptable SMTP server for the failures real servers will not produce.
+
+    fault_smtp.py --port PORT --script SCRIPT.json --record RECORD.jsonl
+
+SCRIPT is a JSON object; every key is optional:
+  "greeting":  reply line(s) for the banner (default "220 fault.test ESMTP")
+  "ehlo":      list of EHLO reply lines (default: PIPELINING, 8BITMIME, SIZE)
+  "<PHASE>":   how to answer a phase; PHASE is GREETING, EHLO, HELO, MAIL,
+               RCPT, DATA, DOT (end of data), RSET or QUIT. The value is an
+               object {"reply": "451 4.3.0 later", "delay": 2.5, "do": ACTION},
+               or a list of such objects used in turn (the last one repeats).
+  ACTION: "close" (hang up without a reply), "hang" (never answer),
+          "garbage" (a line that is not SMTP), "split" (the reply one byte
+          at a time, "delay" seconds apart), "endless" (a multi-line reply
+          that never ends).
+
+RECORD gets one JSON object per line: {"event": "connect"}, {"event":
+"command", "line": ...}, {"event": "data", "raw": base64 of the DATA content
+as received (dot-stuffed, up to and excluding the final ".")}, {"event":
+"disconnect"}. Every connection has an "conn" number; "t" is the time.
+"""
+import argparse
+import asyncio
+import base64
+import json
+import time
+
+DEFAULT_EHLO = ["250-fault.test", "250-PIPELINING", "250-8BITMIME", "250 SIZE 10000000"]
+
+
+class Recorder:
+    def __init__(self, path):
+        self.f = open(path, "a", buffering=1)
+
+    def __call__(self, conn, **kw):
+        kw.update(conn=conn, t=time.time())
+        self.f.write(json.dumps(kw) + "\n")
+
+
+class Session:
+    counter = 0
+
+    def __init__(self, script, record, reader, writer):
+        Session.counter += 1
+        self.conn = Session.counter
+        self.script, self.record = script, record
+        self.reader, self.writer = reader, writer
+        self.uses = {}
+
+    def rule(self, phase, default):
+        r = self.script.get(phase)
+        if r is None:
+            return {"reply": default}
+        if isinstance(r, list):
+            i = self.uses.get(phase, 0)
+            self.uses[phase] = i + 1
+            r = r[min(i, len(r) - 1)]
+        out = {"reply": default}
+        out.update(r)
+        return out
+
+    async def send(self, text):
+        self.writer.write(text.encode("utf-8", "surrogateescape"))
+        await self.writer.drain()
+
+    async def answer(self, phase, default):
+        """Returns False when the connection must end."""
+        return await self.apply(self.rule(phase, default))
+
+    async def apply(self, r):
+        if r.get("delay") and r.get("do") != "split":
+            await asyncio.sleep(r["delay"])
+        action = r.get("do")
+        reply = r["reply"]
+        if not reply.endswith("\r\n"):
+            reply += "\r\n"
+        if action == "close":
+            return False
+        if action == "hang":
+            await asyncio.sleep(3600)
+            return False
+        if action == "garbage":
+            await self.send("this is not an SMTP reply\r\n")
+            return True
+        if action == "endless":
+            while True:
+                await self.send("250-" + "x" * 70 + "\r\n")
+                await asyncio.sleep(0.001)
+        if action == "split":
+            for ch in reply:
+                await self.send(ch)
+                await asyncio.sleep(r.get("delay", 0.05))
+            return True
+        await self.send(reply)
+        return True
+
+    async def run(self):
+        self.record(self.conn, event="connect")
+        try:
+            if not await self.answer("GREETING", self.script.get("greeting", "220 fault.test ESMTP")):
+                return
+            while True:
+                line = await self.reader.readline()
+                if not line:
+                    return
+                text = line.decode("utf-8", "surrogateescape").rstrip("\r\n")
+                self.record(self.conn, event="command", line=text)
+                verb = text.split(" ", 1)[0].split(":", 1)[0].upper()
+                if verb == "EHLO":
+                    ok = await self.answer("EHLO", "\r\n".join(self.script.get("ehlo", DEFAULT_EHLO)))
+                elif verb in ("HELO", "RSET"):
+                    ok = await self.answer(verb, "250 fault.test")
+                elif verb == "MAIL":
+                    ok = await self.answer("MAIL", "250 2.1.0 Ok")
+                elif verb == "RCPT":
+                    ok = await self.answer("RCPT", "250 2.1.5 Ok")
+                elif verb == "DATA":
+                    rule = self.rule("DATA", "354 End data with <CR><LF>.<CR><LF>")
+                    ok = await self.apply(rule)
+                    if ok and rule["reply"].startswith("354") and rule.get("do") is None:
+                        data = await self.read_data()
+                        if data is None:
+                            return
+                        ok = await self.answer("DOT", "250 2.0.0 Ok: queued as FAULT%d" % self.conn)
+                elif verb == "QUIT":
+                    await self.answer("QUIT", "221 2.0.0 Bye")
+                    return
+                else:
+                    ok = await self.answer("OTHER", "502 5.5.2 Error: command not recognized")
+                if not ok:
+                    return
+        except (ConnectionError, asyncio.IncompleteReadError):
+            pass
+        finally:
+            self.record(self.conn, event="disconnect")
+            self.writer.close()
+
+    async def read_data(self):
+        buf = b""
+        while True:
+            chunk = await self.reader.read(65536)
+            if not chunk:
+                self.record(self.conn, event="data_incomplete", raw=base64.b64encode(buf).decode())
+                return None
+            buf += chunk
+            if buf == b".\r\n" or buf.endswith(b"\r\n.\r\n"):
+                content = buf[:-3]
+                self.record(self.conn, event="data", raw=base64.b64encode(content).decode())
+                return content
+
+
+async def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--script", required=True)
+    ap.add_argument("--record", required=True)
+    args = ap.parse_args()
+    with open(args.script) as f:
+        script = json.load(f)
+    record = Recorder(args.record)
+    server = await asyncio.start_server(
+        lambda r, w: Session(script, record, r, w).run(), args.host, args.port)
+    record(0, event="listening")
+    async with server:
+        await server.serve_forever()
+
+
+if __name__ == "__main__":
+    asyncio.run(main())

@@ -1,0 +1,374 @@
+"""delivery-svc against real SMTP servers on 127.0.0.1 (Postfix's smtp-sink,
+aiosmtpd) and our scriptable fault server, through gRPC and mxctl."""
+import json
+import os
+import subprocess
+import threading
+import time
+import unittest
+
+import grpc
+
+from delivery_harness import BIN, DeliverySvc, FaultServer, Processes, SmtpSink, free_port, tempdir
+from mxd.v1 import delivery_pb2, resolver_pb2
+
+DELIVERED, DEFERRED, BOUNCED = (delivery_pb2.ACTION_DELIVERED, delivery_pb2.ACTION_DEFERRED,
+                                delivery_pb2.ACTION_BOUNCED)
+MESSAGE = b"From: a@mxd.test\r\nSubject: test\r\n\r\nline one\r\n.starts with a dot\r\nlast line\r\n"
+
+
+class DeliveryTestBase(unittest.TestCase):
+    svc_options = ()
+
+    def setUp(self):
+        self.procs = Processes()
+        self.addCleanup(self.procs.stop_all)
+        self.dir = tempdir(self)
+        self.svc = DeliverySvc(self.procs, self.dir, self.svc_options)
+
+    def fault(self, script):
+        return FaultServer(self.procs, self.dir, script)
+
+
+class RealServers(DeliveryTestBase):
+    def test_smtp_sink_receives_the_message_byte_for_byte(self):
+        sink = SmtpSink(self.procs, self.dir)
+        resp = self.svc.deliver(MESSAGE, ["r1@mxd.test", "r2@mxd.test"], sink.port)
+        self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, DELIVERED])
+        for o in resp.outcomes:
+            self.assertEqual(o.smtp_code, 250)
+            self.assertEqual(o.enhanced_status, "2.0.0")
+            self.assertEqual((o.host, o.ip), ("127.0.0.1", "127.0.0.1"))
+            self.assertIn("250", o.reason)
+        msgs = sink.messages()
+        self.assertEqual(len(msgs), 1)
+        # smtp-sink writes its own headers, then the message with LF endings and
+        # dots unstuffed, then an empty line.
+        self.assertTrue(msgs[0].endswith(b"\n" + MESSAGE.replace(b"\r\n", b"\n") + b"\n"), msgs[0])
+        self.assertIn(b"X-Rcpt-Args: <r1@mxd.test>", msgs[0])
+        self.assertIn(b"X-Helo-Args: client.mxd.test", msgs[0])
+
+    def test_smtp_sink_soft_and_hard_rejections(self):
+        # -f: RCPT gets the hard reject reply (-B); -r: the soft one (-b).
+        hard = SmtpSink(self.procs, self.dir, ["-f", "RCPT", "-B", "550 5.1.1 no such user"])
+        resp = self.svc.deliver(MESSAGE, ["x@mxd.test"], hard.port)
+        self.assertEqual(resp.outcomes[0].action, BOUNCED)
+        self.assertEqual(resp.outcomes[0].smtp_code, 550)
+        self.assertEqual(resp.outcomes[0].enhanced_status, "5.1.1")
+        self.assertIn("said: 550 5.1.1 no such user (in reply to RCPT TO command)", resp.outcomes[0].reason)
+        self.assertEqual(hard.messages(), [])
+        soft = SmtpSink(self.procs, self.dir, ["-r", "MAIL", "-b", "451 4.3.0 try again"])
+        resp = self.svc.deliver(MESSAGE, ["x@mxd.test", "y@mxd.test"], soft.port)
+        self.assertEqual([o.action for o in resp.outcomes], [DEFERRED, DEFERRED])
+        self.assertIn("said: 451 4.3.0 try again (in reply to MAIL FROM command)", resp.outcomes[1].reason)
+        self.assertEqual(soft.messages(), [])
+
+    def test_aiosmtpd_receives_8bit_and_long_lines(self):
+        port = free_port()
+        spool = os.path.join(self.dir, "aiosmtpd")
+        os.makedirs(spool)
+        script = os.path.join(self.dir, "aio.py")
+        with open(script, "w") as f:
+            f.write(
+                "import asyncio, sys\n"
+                "from aiosmtpd.controller import Controller\n"
+                "class H:\n"
+                "    n = 0\n"
+                "    async def handle_DATA(self, server, session, envelope):\n"
+                "        H.n += 1\n"
+                "        open(sys.argv[2] + '/%d' % H.n, 'wb').write(envelope.original_content)\n"
+                "        return '250 2.0.0 stored %d' % H.n\n"
+                "c = Controller(H(), hostname='127.0.0.1', port=int(sys.argv[1]), decode_data=False)\n"
+                "c.start()\n"
+                "import time\n"
+                "while True: time.sleep(3600)\n")
+        self.procs.start(["/usr/bin/python3", script, str(port), spool])
+        from delivery_harness import wait_for_port
+        wait_for_port(port)
+        body = ("Subject: caf\u00e9\r\n\r\n" + "\u00e9t\u00e9 " * 10 + "\r\n" + "x" * 2500 + "\r\nend\r\n").encode()
+        resp = self.svc.deliver(body, ["u@mxd.test"], port, body_type=delivery_pb2.BODY_TYPE_8BITMIME)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
+        self.assertEqual(resp.outcomes[0].reason, "250 2.0.0 stored 1")
+        with open(os.path.join(spool, "1"), "rb") as f:
+            got = f.read()
+        # Lines longer than 998 octets are broken with CRLF SPACE (smtp_line_length_limit).
+        expected = body.replace(b"x" * 2500, b"x" * 998 + b"\r\n " + b"x" * 997 + b"\r\n " + b"x" * 505)
+        self.assertEqual(got, expected)
+
+
+class Protocol(DeliveryTestBase):
+    def test_pipelined_transaction_and_exact_bytes(self):
+        f = self.fault({"RCPT": [{"reply": "250 ok"}, {"reply": "550 5.1.1 <b@mxd.test>: unknown"}]})
+        content = b"Subject: x\n\nbare lf\rbare cr\r\n.dot\n..two\n"
+        resp = self.svc.deliver(content, ["a@mxd.test", "b@mxd.test"], f.port,
+                                body_type=delivery_pb2.BODY_TYPE_8BITMIME)
+        self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, BOUNCED])
+        self.assertEqual(resp.outcomes[0].reason, "250 2.0.0 Ok: queued as FAULT2")
+        self.assertEqual(resp.outcomes[1].enhanced_status, "5.1.1")
+        self.assertEqual(f.commands()[:5], [
+            "EHLO client.mxd.test", "MAIL FROM:<sender@mxd.test> SIZE=%d BODY=8BITMIME" % len(content),
+            "RCPT TO:<a@mxd.test>", "RCPT TO:<b@mxd.test>", "DATA"])
+        self.assertEqual(f.data(), [b"Subject: x\r\n\r\nbare lf\r\nbare cr\r\n..dot\r\n...two\r\n"])
+
+    def test_lock_step_without_pipelining_and_helo_fallback(self):
+        f = self.fault({"EHLO": {"reply": "502 5.5.2 no EHLO here"}})
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertEqual(f.commands()[:4], ["EHLO client.mxd.test", "HELO client.mxd.test",
+                                            "MAIL FROM:<sender@mxd.test>", "RCPT TO:<a@mxd.test>"])
+
+    def test_size_limit_bounces_without_sending(self):
+        f = self.fault({"ehlo": ["250-fault.test", "250 SIZE 20"]})
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+        self.assertEqual(resp.outcomes[0].action, BOUNCED)
+        self.assertEqual(resp.outcomes[0].enhanced_status, "5.3.4")
+        self.assertIn("exceeds size limit 20 of server 127.0.0.1[127.0.0.1]", resp.outcomes[0].reason)
+        self.assertNotIn("DATA", f.commands())
+        self.assertFalse(any(c.startswith("MAIL") for c in f.commands()))
+
+    def test_rejections_at_each_step(self):
+        cases = [
+            ({"MAIL": {"reply": "451 4.3.0 sender later"}}, DEFERRED, "in reply to MAIL FROM command"),
+            ({"MAIL": {"reply": "553 5.1.8 bad sender"}}, BOUNCED, "in reply to MAIL FROM command"),
+            ({"DATA": {"reply": "451 4.3.0 no data now"}}, DEFERRED, "in reply to DATA command"),
+            ({"DOT": {"reply": "554 5.7.1 spam"}}, BOUNCED, "in reply to end of DATA command"),
+            ({"DOT": {"reply": "452 4.3.1 full"}}, DEFERRED, "in reply to end of DATA command"),
+        ]
+        for script, action, text in cases:
+            with self.subTest(script=script):
+                f = self.fault(script)
+                resp = self.svc.deliver(MESSAGE, ["a@mxd.test", "b@mxd.test"], f.port)
+                self.assertEqual([o.action for o in resp.outcomes], [action, action])
+                self.assertIn(text, resp.outcomes[0].reason)
+                self.assertIn("host 127.0.0.1[127.0.0.1] said: ", resp.outcomes[0].reason)
+
+    def test_recipient_limit_splits_into_transactions_on_one_connection(self):
+        svc = DeliverySvc(self.procs, self.dir, ["smtp_destination_recipient_limit=2"])
+        f = self.fault({})
+        rcpts = ["r%d@mxd.test" % i for i in range(5)]
+        resp = svc.deliver(MESSAGE, rcpts, f.port)
+        self.assertEqual([o.action for o in resp.outcomes], [DELIVERED] * 5)
+        mails = [c for c in f.commands() if c.startswith("MAIL")]
+        self.assertEqual(len(mails), 3)
+        self.assertEqual(f.connections(), 1)
+        self.assertEqual(len(f.data()), 3)
+
+    def test_connection_reuse_sends_rset_between_messages(self):
+        f = self.fault({})
+        for _ in range(3):
+            resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+            self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertEqual(f.connections(), 1)
+        self.assertEqual(f.commands().count("RSET"), 2)
+        # After smtp_connection_cache_time_limit (2s) the idle connection is closed.
+        time.sleep(3)
+        self.assertIn("QUIT", f.commands())
+        self.assertEqual([e["event"] for e in f.new_events()][-1], "disconnect")
+
+
+class Failures(DeliveryTestBase):
+    svc_options = ("smtp_helo_timeout=2s", "smtp_mail_timeout=2s", "smtp_rcpt_timeout=2s",
+                   "smtp_data_init_timeout=2s", "smtp_data_done_timeout=2s", "smtp_connect_timeout=2s",
+                   "smtp_connection_cache_on_demand=no")
+
+    def test_bad_greetings_move_to_the_next_address(self):
+        busy = self.fault({"GREETING": {"reply": "421 4.3.2 busy"}})
+        gone = self.fault({"GREETING": {"reply": "554 5.7.1 go away"}})
+        good = self.fault({})
+        routes = [resolver_pb2.Route(host="mx%d.mxd.test" % i, port=f.port, addresses=["127.0.0.1"],
+                                     preference=10 * i) for i, f in enumerate([busy, gone, good])]
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], 0, routes=routes, nexthop="mxd.test")
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertEqual(resp.outcomes[0].host, "mx2.mxd.test")
+        self.assertEqual(busy.commands(), [])
+        self.assertEqual(gone.commands(), [])
+
+    def test_every_address_failing_defers_with_the_last_reason(self):
+        closed_port = free_port()
+        gone = self.fault({"GREETING": {"reply": "554 5.7.1 go away"}})
+        routes = [resolver_pb2.Route(host="mx0.mxd.test", port=gone.port, addresses=["127.0.0.1"]),
+                  resolver_pb2.Route(host="mx1.mxd.test", port=closed_port, addresses=["127.0.0.1"])]
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test", "b@mxd.test"], 0, routes=routes, nexthop="mxd.test")
+        for o in resp.outcomes:
+            self.assertEqual(o.action, DEFERRED)
+            self.assertEqual(o.reason, "connect to mx1.mxd.test[127.0.0.1]:%d: Connection refused" % closed_port)
+            self.assertEqual(o.enhanced_status, "4.4.1")
+
+    def test_no_skip_decides_on_the_greeting(self):
+        svc = DeliverySvc(self.procs, self.dir, ["smtp_skip_5xx_greeting=no"])
+        f = self.fault({"GREETING": {"reply": "554 5.7.1 go away"}})
+        resp = svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+        self.assertEqual(resp.outcomes[0].action, BOUNCED)
+        self.assertEqual(resp.outcomes[0].reason,
+                         "host 127.0.0.1[127.0.0.1] refused to talk to me: 554 5.7.1 go away")
+
+    def test_timeouts_name_the_phase(self):
+        cases = [("GREETING", "receiving the initial server greeting"),
+                 ("MAIL", "sending MAIL FROM"), ("RCPT", "sending RCPT TO"), ("DATA", "sending DATA command"),
+                 ("DOT", "sending end of data -- message may be sent more than once")]
+        for phase, words in cases:
+            with self.subTest(phase=phase):
+                f = self.fault({phase: {"do": "hang"}})
+                t0 = time.time()
+                resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+                self.assertGreaterEqual(time.time() - t0, 1.9)
+                o = resp.outcomes[0]
+                self.assertEqual(o.action, DEFERRED)
+                self.assertEqual(o.reason, "conversation with 127.0.0.1[127.0.0.1] timed out while " + words)
+
+    def test_dropped_connections_name_the_phase(self):
+        for phase, words in [("MAIL", "sending MAIL FROM"), ("RCPT", "sending RCPT TO"),
+                             ("DOT", "sending end of data -- message may be sent more than once")]:
+            with self.subTest(phase=phase):
+                f = self.fault({phase: {"do": "close"}})
+                resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+                self.assertEqual(resp.outcomes[0].action, DEFERRED)
+                self.assertEqual(resp.outcomes[0].reason,
+                                 "lost connection with 127.0.0.1[127.0.0.1] while " + words)
+
+    def test_garbage_reply_defers_with_the_transcript(self):
+        f = self.fault({"RCPT": {"do": "garbage"}})
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+        self.assertEqual(resp.outcomes[0].action, DEFERRED)
+        self.assertIn("sent a malformed reply while sending RCPT TO", resp.outcomes[0].reason)
+        self.assertIn("C: RCPT TO:<a@mxd.test>", resp.transcript)
+        self.assertIn("S: 220 fault.test ESMTP", resp.transcript)
+
+    def test_reply_split_byte_by_byte_still_works(self):
+        f = self.fault({"MAIL": {"do": "split", "delay": 0.02, "reply": "250-first line\r\n250 2.1.0 ok"}})
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+
+    def test_endless_multiline_reply_is_refused(self):
+        f = self.fault({"EHLO": {"do": "endless"}})
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
+        self.assertEqual(resp.outcomes[0].action, DEFERRED)
+        self.assertIn("more than 1000 lines", resp.outcomes[0].reason)
+
+    def test_pix_workaround_sends_the_dot_alone_after_the_delay(self):
+        svc = DeliverySvc(self.procs, self.dir, ["smtp_pix_workaround_threshold_time=60s",
+                                                 "smtp_pix_workaround_delay_time=1s"])
+        f = self.fault({})
+        t0 = time.time()
+        resp = svc.deliver(MESSAGE, ["a@mxd.test"], f.port, arrival=time.time() - 3600)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertGreaterEqual(time.time() - t0, 1.0)
+        resp = svc.deliver(MESSAGE, ["a@mxd.test"], f.port, arrival=time.time())
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+
+    def test_concurrency_limit_per_destination(self):
+        svc = DeliverySvc(self.procs, self.dir, ["smtp_destination_concurrency_limit=2",
+                                                 "smtp_connection_cache_on_demand=no"])
+        f = self.fault({"DOT": {"delay": 1.0, "reply": "250 ok"}})
+        results = []
+
+        def one():
+            results.append(svc.deliver(MESSAGE, ["a@mxd.test"], f.port))
+        threads = [threading.Thread(target=one) for _ in range(5)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual([r.outcomes[0].action for r in results], [DELIVERED] * 5)
+        # Never more than 2 connections open at once.
+        open_now, peak = 0, 0
+        for e in f.new_events():
+            if e["event"] == "connect":
+                open_now += 1
+                peak = max(peak, open_now)
+            elif e["event"] == "disconnect":
+                open_now -= 1
+        self.assertEqual(peak, 2)
+
+
+class BadInput(DeliveryTestBase):
+    def assertInvalid(self, fault, fragment, **kw):
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.svc.deliver(kw.pop("content", MESSAGE), kw.pop("rcpts", ["a@mxd.test"]), fault.port, **kw)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn(fragment, cm.exception.details())
+
+    def test_bad_envelopes_are_refused_and_nothing_is_sent(self):
+        f = self.fault({})
+        self.assertInvalid(f, "control character (0x0d)", sender="a@mxd.test\r\nRCPT TO:<x@y>")
+        self.assertInvalid(f, "control character (0x0a)", rcpts=["a@mxd.test\n"])
+        self.assertInvalid(f, "control character (0x00)", rcpts=["a\x00b@mxd.test"])
+        self.assertInvalid(f, "white space outside a quoted local part", rcpts=["a b@mxd.test"])
+        self.assertInvalid(f, "angle brackets", rcpts=["<a@mxd.test>"])
+        self.assertInvalid(f, "local part longer than 64", rcpts=["a" * 65 + "@mxd.test"])
+        self.assertInvalid(f, "no recipients", rcpts=[])
+        self.assertInvalid(f, "no routes", routes=[])
+        self.assertInvalid(f, "unknown body type", body_type=7)
+        self.assertInvalid(f, "stream ended after", message_size=len(MESSAGE) + 10)
+        self.assertInvalid(f, "more than the declared message_size", message_size=len(MESSAGE) - 1)
+        self.assertInvalid(f, "non-ASCII characters need SMTPUTF8", rcpts=["j\u00f6rg@mxd.test"])
+        self.assertEqual(f.connections(), 0)
+        # The service keeps serving.
+        self.assertEqual(self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port).outcomes[0].action, DELIVERED)
+
+    def test_cancel_mid_delivery_is_never_delivered(self):
+        f = self.fault({"DATA": {"delay": 3, "reply": "354 go"}})
+        with self.assertRaises(grpc.RpcError) as cm:
+            self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port, timeout=1)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
+        time.sleep(3)
+        self.assertEqual(f.data(), [])
+
+
+class Mxctl(DeliveryTestBase):
+    def run_mxctl(self, *args, stdin=None):
+        return subprocess.run([os.path.join(BIN, "mxctl"), "deliver", "--delivery", self.svc.target,
+                               "--resolver", self.resolver] + list(args), input=stdin, capture_output=True)
+
+    def setUp(self):
+        super().setUp()
+        port_file = os.path.join(self.dir, "resolver.port")
+        self.procs.start([os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0", "--port-file", port_file,
+                          "-o", "inet_interfaces=127.0.0.254"], stderr=subprocess.DEVNULL)
+        for _ in range(200):
+            if os.path.exists(port_file):
+                break
+            time.sleep(0.02)
+        with open(port_file) as f:
+            self.resolver = "127.0.0.1:%s" % f.read().strip()
+
+    def test_exit_codes_and_json(self):
+        ok = self.fault({})
+        soft = self.fault({"RCPT": {"reply": "450 4.2.0 busy"}})
+        hard = self.fault({"RCPT": {"reply": "550 5.1.1 unknown"}})
+        msg_file = os.path.join(self.dir, "msg")
+        with open(msg_file, "wb") as f:
+            f.write(MESSAGE)
+        for f, code, action in [(ok, 0, "delivered"), (soft, 75, "deferred"), (hard, 69, "bounced")]:
+            r = self.run_mxctl("--from", "s@mxd.test", "--to", "r@mxd.test", "--nexthop",
+                               "[127.0.0.1]:%d" % f.port, "--json", msg_file)
+            self.assertEqual(r.returncode, code, r.stderr)
+            j = json.loads(r.stdout)
+            self.assertEqual(j["recipients"][0]["action"], action)
+            self.assertEqual(set(j["recipients"][0]), {"address", "action", "code", "enhanced_status", "reason",
+                                                       "host", "ip"})
+        r = self.run_mxctl("--from", "s@mxd.test", "--to", "r@mxd.test", "--nexthop",
+                           "[127.0.0.1]:%d" % ok.port, stdin=MESSAGE)  # standard input
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn(b"r@mxd.test: delivered", r.stdout)
+        self.assertEqual(self.run_mxctl("--from", "s@mxd.test", "--to", "r@mxd.test", "/no/such/file").returncode, 66)
+        self.assertEqual(self.run_mxctl("--to", "r@mxd.test", msg_file).returncode, 64)
+        self.assertEqual(self.run_mxctl("--from", "s@mxd.test", "--to", "r b@mxd.test", "--nexthop",
+                                        "[127.0.0.1]:%d" % ok.port, msg_file).returncode, 65)
+
+    def test_service_down_is_tempfail(self):
+        msg_file = os.path.join(self.dir, "msg")
+        with open(msg_file, "wb") as f:
+            f.write(MESSAGE)
+        f = self.fault({})
+        r = subprocess.run([os.path.join(BIN, "mxctl"), "deliver", "--delivery", "127.0.0.1:%d" % free_port(),
+                            "--resolver", self.resolver, "--from", "s@mxd.test", "--to", "r@mxd.test",
+                            "--nexthop", "[127.0.0.1]:%d" % f.port, "--timeout", "5s", msg_file],
+                           capture_output=True)
+        self.assertEqual(r.returncode, 75)
+        self.assertIn(b"UNAVAILABLE", r.stderr)
+        self.assertEqual(r.stdout, b"")
+
+
+if __name__ == "__main__":
+    unittest.main()
