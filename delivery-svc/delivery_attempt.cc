@@ -4,6 +4,8 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/log/json_log.h"
+#include "delivery-svc/peer_match.h"
 
 namespace mxd {
 namespace {
@@ -94,6 +96,7 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
       DeliveryResult r;
       r.outcomes = s.TakeOutcomes();
       if (s.protocol_error()) r.transcript = s.transcript();
+      LogDebugPeer(s);
       cache_->Release(nexthop_, std::move(conn_));
       return Finish(std::move(r));
     }
@@ -112,6 +115,19 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
       DisposeConnection();
       return Finish(std::move(r));
     }
+  }
+}
+
+// debug_peer_list: the whole conversation with matching servers goes to the
+// log (debug_peer_level >= 1).
+void DeliveryAttempt::LogDebugPeer(const SmtpSession& s) const {
+  if (settings_->debug_peer_level < 1 || settings_->debug_peer_list.empty() ||
+      !PeerMatches(settings_->debug_peer_list, s.peer().host, s.peer().ip)) {
+    return;
+  }
+  const std::string peer = s.peer().Name();
+  for (const std::string& line : s.transcript()) {
+    LogInfo("smtp_chat", {{"nexthop", nexthop_}, {"peer", peer}, {"line", line}});
   }
 }
 

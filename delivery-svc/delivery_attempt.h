@@ -54,6 +54,7 @@ class DeliveryAttempt {
   void OnEvent(SmtpConnection::Event e);
   void Finish(DeliveryResult result);
   void DisposeConnection();
+  void LogDebugPeer(const SmtpSession& s) const;
 
   EventLoop* loop_;
   const DeliverySettings* settings_;

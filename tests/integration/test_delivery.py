@@ -372,3 +372,60 @@ class Mxctl(DeliveryTestBase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class PostfixSmtpd(unittest.TestCase):
+    """Postfix's own smtpd as the receiving server."""
+
+    @classmethod
+    def setUpClass(cls):
+        import tempfile
+        from postfix_instance import PostfixInstance
+        cls.tmp = tempfile.mkdtemp(prefix="mxd-postfix-")
+        os.chmod(cls.tmp, 0o755)
+        cls.postfix = PostfixInstance(cls.tmp, {
+            "plain": [],
+            "no_pipelining": ["smtpd_discard_ehlo_keywords=pipelining,8bitmime"],
+            "small": ["message_size_limit=200"],
+        })
+
+    @classmethod
+    def tearDownClass(cls):
+        import shutil
+        cls.postfix.stop()
+        shutil.rmtree(cls.tmp, True)
+
+    def setUp(self):
+        self.procs = Processes()
+        self.addCleanup(self.procs.stop_all)
+        self.dir = tempdir(self)
+        self.svc = DeliverySvc(self.procs, self.dir, ["debug_peer_list=127.0.0.1", "debug_peer_level=1"])
+
+    def test_accepts_and_rejects_recipients(self):
+        resp = self.svc.deliver(MESSAGE, ["ok@accept.test", "nope@elsewhere.test"], self.postfix.ports["plain"])
+        self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
+        self.assertRegex(resp.outcomes[0].reason, r"^250 2\.0\.0 Ok: queued as \w+$")
+        self.assertEqual(resp.outcomes[1].action, BOUNCED)
+        self.assertEqual(resp.outcomes[1].smtp_code, 554)
+        self.assertEqual(resp.outcomes[1].enhanced_status, "5.7.1")
+        self.assertIn("Relay access denied (in reply to RCPT TO command)", resp.outcomes[1].reason)
+        # debug_peer_list: the conversation is in the log.
+        chat = [l["line"] for l in self.svc.log_lines() if l["event"] == "smtp_chat"]
+        self.assertIn("C: RCPT TO:<nope@elsewhere.test>", chat)
+        self.assertTrue(any(l.startswith("S: 250-PIPELINING") for l in chat), chat)
+
+    def test_lock_step_when_pipelining_is_discarded(self):
+        resp = self.svc.deliver(MESSAGE, ["a@accept.test", "b@accept.test"], self.postfix.ports["no_pipelining"],
+                                body_type=delivery_pb2.BODY_TYPE_8BITMIME)
+        self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, DELIVERED])
+        chat = [l["line"] for l in self.svc.log_lines() if l["event"] == "smtp_chat"]
+        self.assertNotIn("S: 250-PIPELINING", chat)
+        # Without 8BITMIME offered, no BODY= parameter (sent as is until conversion exists).
+        self.assertIn("C: MAIL FROM:<sender@mxd.test> SIZE=%d" % len(MESSAGE), chat)
+
+    def test_message_size_limit(self):
+        big = MESSAGE + b"x" * 300 + b"\r\n"
+        resp = self.svc.deliver(big, ["a@accept.test"], self.postfix.ports["small"])
+        self.assertEqual(resp.outcomes[0].action, BOUNCED)
+        self.assertEqual(resp.outcomes[0].enhanced_status, "5.3.4")
+        self.assertIn("exceeds size limit 200 of server", resp.outcomes[0].reason)
