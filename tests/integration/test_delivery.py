@@ -281,6 +281,14 @@ class Failures(DeliveryTestBase):
         self.assertEqual(peak, 2)
 
 
+class Health(DeliveryTestBase):
+    def test_health_service_says_serving(self):
+        channel = grpc.insecure_channel(self.svc.target)
+        check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b,
+                                    response_deserializer=lambda b: b)
+        self.assertEqual(check(b"", timeout=5), b"\x08\x01")
+
+
 class BadInput(DeliveryTestBase):
     def assertInvalid(self, fault, fragment, **kw):
         with self.assertRaises(grpc.RpcError) as cm:

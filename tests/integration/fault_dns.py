@@ -1,0 +1,117 @@
+#!/usr/bin/python3
+"""A DNS server (python3-dnslib) for the faults real servers will not make.
+
+    fault_dns.py --port PORT --log QUERIES.log
+
+Answers by the first label of the name asked (zone fault.test):
+  servfail.*   SERVFAIL          refused.*   REFUSED          drop.*  no answer
+  slow.*       MX after 500 ms   tc.*        MX too big for UDP: TC=1 over UDP, the answer over TCP
+  ttl.*        MX and A with TTL 2
+  mxfail.*     SERVFAIL for MX, A 192.0.2.80 (for ignore_mx_lookup_error)
+  relay.*      A 192.0.2.90      mx-*.*      A 192.0.2.(60..69)
+  anything else: NXDOMAIN with an SOA (negative TTL 60)
+Every query is appended to QUERIES.log as "name type transport".
+"""
+import argparse
+import socketserver
+import struct
+import threading
+import time
+
+from dnslib import A, DNSRecord, MX, QTYPE, RCODE, RR, SOA
+
+ZONE_SOA = RR("fault.test.", QTYPE.SOA, ttl=60,
+              rdata=SOA("ns.fault.test.", "hostmaster.fault.test.", (1, 3600, 600, 86400, 60)))
+LOG_LOCK = threading.Lock()
+
+
+def answer(request, transport, log_path):
+    q = request.q
+    name = str(q.qname).lower()
+    qtype = QTYPE[q.qtype]
+    with LOG_LOCK, open(log_path, "a") as f:
+        f.write("%s %s %s\n" % (name, qtype, transport))
+    label = name.split(".")[0]
+    reply = request.reply()
+    if label == "drop":
+        return None
+    if label == "servfail" or (label == "mxfail" and qtype == "MX"):
+        reply.header.rcode = RCODE.SERVFAIL
+        return reply
+    if label == "refused":
+        reply.header.rcode = RCODE.REFUSED
+        return reply
+    if label == "slow":
+        time.sleep(0.5)
+    if qtype == "MX" and label in ("slow", "ttl", "tc"):
+        ttl = 2 if label == "ttl" else 300
+        hosts = 40 if label == "tc" else 1  # 40 MX records do not fit in 512 octets
+        for i in range(hosts):
+            reply.add_answer(RR(name, QTYPE.MX, ttl=ttl, rdata=MX("mx-%d-%s.fault.test." % (i % 10, "x" * 40), 10)))
+        if label == "tc" and transport == "udp":
+            truncated = request.reply()
+            truncated.header.tc = 1
+            return truncated
+        return reply
+    if qtype == "A" and (label in ("ttl", "mxfail", "relay") or label.startswith("mx-")):
+        addr = {"ttl": "192.0.2.70", "mxfail": "192.0.2.80", "relay": "192.0.2.90"}.get(label)
+        if addr is None:
+            addr = "192.0.2.6%s" % label.split("-")[1]
+        reply.add_answer(RR(name, QTYPE.A, ttl=2 if label == "ttl" else 300, rdata=A(addr)))
+        return reply
+    if label in ("slow", "ttl", "tc", "mxfail", "relay") or label.startswith("mx-"):
+        reply.add_auth(ZONE_SOA)  # NODATA
+        return reply
+    reply.header.rcode = RCODE.NXDOMAIN
+    reply.add_auth(ZONE_SOA)
+    return reply
+
+
+class Udp(socketserver.ThreadingUDPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+class Tcp(socketserver.ThreadingTCPServer):
+    allow_reuse_address = True
+    daemon_threads = True
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--port", type=int, required=True)
+    ap.add_argument("--log", required=True)
+    args = ap.parse_args()
+
+    class UdpHandler(socketserver.BaseRequestHandler):
+        def handle(self):
+            data, sock = self.request
+            reply = answer(DNSRecord.parse(data), "udp", args.log)
+            if reply is not None:
+                sock.sendto(reply.pack(), self.client_address)
+
+    class TcpHandler(socketserver.BaseRequestHandler):
+        def handle(self):
+            head = self.request.recv(2)
+            if len(head) < 2:
+                return
+            (length,) = struct.unpack("!H", head)
+            data = b""
+            while len(data) < length:
+                chunk = self.request.recv(length - len(data))
+                if not chunk:
+                    return
+                data += chunk
+            reply = answer(DNSRecord.parse(data), "tcp", args.log)
+            if reply is not None:
+                packed = reply.pack()
+                self.request.sendall(struct.pack("!H", len(packed)) + packed)
+
+    udp = Udp(("127.0.0.1", args.port), UdpHandler)
+    tcp = Tcp(("127.0.0.1", args.port), TcpHandler)
+    threading.Thread(target=tcp.serve_forever, daemon=True).start()
+    udp.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
