@@ -10,6 +10,7 @@ SCRIPT is a JSON object; every key is optional:
                RCPT, DATA, DOT (end of data), RSET or QUIT. The value is an
                object {"reply": "451 4.3.0 later", "delay": 2.5, "do": ACTION},
                or a list of such objects used in turn (the last one repeats).
+  A DATA rule with "stall": true answers 354 and then never reads the content.
   ACTION: "close" (hang up without a reply), "hang" (never answer),
           "garbage" (a line that is not SMTP), "split" (the reply one byte
           at a time, "delay" seconds apart), "endless" (a multi-line reply
@@ -118,6 +119,8 @@ class Session:
                 elif verb == "DATA":
                     rule = self.rule("DATA", "354 End data with <CR><LF>.<CR><LF>")
                     ok = await self.apply(rule)
+                    if ok and rule.get("stall"):
+                        await asyncio.sleep(3600)
                     if ok and rule["reply"].startswith("354") and rule.get("do") is None:
                         data = await self.read_data()
                         if data is None:

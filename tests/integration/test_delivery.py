@@ -216,6 +216,15 @@ class Failures(DeliveryTestBase):
                 self.assertEqual(o.action, DEFERRED)
                 self.assertEqual(o.reason, "conversation with 127.0.0.1[127.0.0.1] timed out while " + words)
 
+    def test_server_that_stops_reading_times_out_in_the_body(self):
+        svc = DeliverySvc(self.procs, self.dir, ["smtp_data_xfer_timeout=2s"])
+        f = self.fault({"DATA": {"reply": "354 go", "stall": True}, "ehlo": ["250-fault.test", "250 PIPELINING"]})
+        big = b"Subject: big\r\n\r\n" + (b"y" * 76 + b"\r\n") * 400000  # 31 MB: more than socket buffers
+        resp = svc.deliver(big, ["a@mxd.test"], f.port, chunk=1 << 20)
+        self.assertEqual(resp.outcomes[0].action, DEFERRED)
+        self.assertEqual(resp.outcomes[0].reason,
+                         "conversation with 127.0.0.1[127.0.0.1] timed out while sending message body")
+
     def test_dropped_connections_name_the_phase(self):
         for phase, words in [("MAIL", "sending MAIL FROM"), ("RCPT", "sending RCPT TO"),
                              ("DOT", "sending end of data -- message may be sent more than once")]:

@@ -288,6 +288,12 @@ class BadInput(ResolverTest):
         check = channel.unary_unary("/grpc.health.v1.Health/Check", request_serializer=lambda b: b,
                                     response_deserializer=lambda b: b)
         self.assertEqual(check(b"", timeout=5), b"\x08\x01")
+        # Server reflection: ServerReflectionRequest{list_services: ""} (field 7).
+        reflect = channel.stream_stream("/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+                                        request_serializer=lambda b: b, response_deserializer=lambda b: b)
+        answer = b"".join(reflect(iter([b"\x3a\x00"]), timeout=5))
+        self.assertIn(b"mxd.v1.Resolver", answer)
+        self.assertIn(b"grpc.health.v1.Health", answer)
         resp = self.svc.resolve("example.test")
         self.assertEqual(resp.status, OK)
         lines = [l for l in self.svc.log_lines() if l.get("event") == "resolve"]
