@@ -67,6 +67,21 @@ class Processes:
         self.procs = []
 
 
+def start_service(procs, argv, port_file, log_path):
+    """Starts an mxd service with stderr to `log_path`; returns the process
+    and the port it wrote to `port_file`."""
+    with open(log_path, "w") as log:
+        proc = procs.start(argv, stderr=log)
+    deadline = time.time() + 10
+    while not os.path.exists(port_file):
+        if proc.poll() is not None or time.time() > deadline:
+            with open(log_path) as log:
+                raise RuntimeError("%s exited %s: %s" % (os.path.basename(argv[0]), proc.poll(), log.read()))
+        time.sleep(0.02)
+    with open(port_file) as f:
+        return proc, int(f.read())
+
+
 class DeliverySvc:
     count = 0
 
@@ -79,15 +94,7 @@ class DeliverySvc:
                 "-o", "smtp_helo_name=client.mxd.test", "-o", "delivery_spool_directory=" + workdir]
         for o in options:
             argv += ["-o", o]
-        with open(self.log_path, "w") as log:
-            self.proc = procs.start(argv, stderr=log)
-        deadline = time.time() + 10
-        while not os.path.exists(port_file):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("delivery-svc did not start: " + open(self.log_path).read())
-            time.sleep(0.02)
-        with open(port_file) as f:
-            self.port = int(f.read())
+        self.proc, self.port = start_service(procs, argv, port_file, self.log_path)
         self.target = "127.0.0.1:%d" % self.port
         self.channel = grpc.insecure_channel(self.target)
         self.stub = delivery_pb2_grpc.DeliveryStub(self.channel)

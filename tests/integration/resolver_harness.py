@@ -8,7 +8,7 @@ import time
 
 import grpc
 
-from delivery_harness import BIN, PYTHON, HERE, free_port
+from delivery_harness import BIN, HERE, PYTHON, free_port, start_service
 from mxd.v1 import resolver_pb2, resolver_pb2_grpc
 
 ZONES = {
@@ -119,15 +119,8 @@ class ResolverSvc:
             argv += ["--config", cf]
         for o in options:
             argv += ["-o", o]
-        with open(self.log_path, "w") as log:
-            self.proc = procs.start(argv, stderr=log)
-        deadline = time.time() + 10
-        while not os.path.exists(port_file):
-            if self.proc.poll() is not None or time.time() > deadline:
-                raise RuntimeError("resolver-svc exited %s: %s" % (self.proc.poll(), open(self.log_path).read()))
-            time.sleep(0.02)
-        with open(port_file) as f:
-            self.target = "127.0.0.1:%s" % f.read().strip()
+        self.proc, port = start_service(procs, argv, port_file, self.log_path)
+        self.target = "127.0.0.1:%d" % port
         self.stub = resolver_pb2_grpc.ResolverStub(grpc.insecure_channel(self.target))
 
     def resolve(self, nexthop, timeout=10):
