@@ -133,40 +133,44 @@ absl::StatusOr<DeliverResult> DeliverClient::Deliver(const DeliverEnvelope& enve
   });
 }
 
-absl::StatusOr<DeliverResult> DeliverClient::DeliverFd(const DeliverEnvelope& envelope, int fd,
-                                                       absl::Duration timeout) {
+absl::StatusOr<int> AsRegularFile(int fd, bool* copied) {
   struct stat st;
   if (fstat(fd, &st) != 0) return absl::NotFoundError(absl::StrCat("fstat: ", std::strerror(errno)));
-  int source = fd;
-  int owned = -1;
-  off_t start = 0;
-  uint64_t size = 0;
-  if (S_ISREG(st.st_mode)) {
-    start = lseek(fd, 0, SEEK_CUR);
-    if (start < 0) start = 0;
-    size = static_cast<uint64_t>(st.st_size - start);
-  } else {
-    // A pipe: its size is known only at its end.
-    const char* tmp = getenv("TMPDIR");
-    owned = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
-    if (owned < 0) return absl::UnavailableError(absl::StrCat("temporary file: ", std::strerror(errno)));
-    char buf[kChunkSize];
-    for (;;) {
-      ssize_t n = read(fd, buf, sizeof(buf));
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) {
-        close(owned);
-        return absl::DataLossError(absl::StrCat("reading the message: ", std::strerror(errno)));
-      }
-      if (n == 0) break;
-      if (write(owned, buf, static_cast<size_t>(n)) != n) {
-        close(owned);
-        return absl::UnavailableError(absl::StrCat("temporary file: ", std::strerror(errno)));
-      }
-      size += static_cast<uint64_t>(n);
+  *copied = false;
+  if (S_ISREG(st.st_mode)) return fd;
+  const char* tmp = getenv("TMPDIR");
+  int owned = open(tmp && *tmp ? tmp : "/tmp", O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (owned < 0) return absl::UnavailableError(absl::StrCat("temporary file: ", std::strerror(errno)));
+  char buf[DeliverClient::kChunkSize];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      close(owned);
+      return absl::DataLossError(absl::StrCat("reading the message: ", std::strerror(errno)));
     }
-    source = owned;
+    if (n == 0) break;
+    if (write(owned, buf, static_cast<size_t>(n)) != n) {
+      close(owned);
+      return absl::UnavailableError(absl::StrCat("temporary file: ", std::strerror(errno)));
+    }
   }
+  lseek(owned, 0, SEEK_SET);
+  *copied = true;
+  return owned;
+}
+
+absl::StatusOr<DeliverResult> DeliverClient::DeliverFd(const DeliverEnvelope& envelope, int fd,
+                                                       absl::Duration timeout) {
+  bool copied = false;
+  auto file = AsRegularFile(fd, &copied);
+  if (!file.ok()) return file.status();
+  const int source = *file;
+  struct stat st;
+  fstat(source, &st);
+  off_t start = lseek(source, 0, SEEK_CUR);
+  if (start < 0) start = 0;
+  const uint64_t size = static_cast<uint64_t>(st.st_size - start);
   uint64_t offset = 0;
   auto result = impl_->Run(envelope, size, timeout, [&](std::string* chunk, absl::Status* error) {
     if (offset >= size) return false;
@@ -181,7 +185,7 @@ absl::StatusOr<DeliverResult> DeliverClient::DeliverFd(const DeliverEnvelope& en
     offset += static_cast<uint64_t>(n);
     return true;
   });
-  if (owned >= 0) close(owned);
+  if (copied) close(source);
   return result;
 }
 

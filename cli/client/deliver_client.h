@@ -73,4 +73,9 @@ class DeliverClient {
 
 const char* ActionName(DeliverOutcome::Action a);
 
+// A regular file with the content of `fd` from its current offset: `fd`
+// itself when it is one, else (a pipe) a copy in an unlinked temporary file
+// in $TMPDIR or /tmp, which the caller closes. Sets *copied accordingly.
+absl::StatusOr<int> AsRegularFile(int fd, bool* copied);
+
 }  // namespace mxd::client

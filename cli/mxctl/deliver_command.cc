@@ -17,6 +17,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "cli/client/deliver_client.h"
+#include "cli/client/delivery_router.h"
 #include "cli/client/resolve_client.h"
 #include "cli/mxctl/commands.h"
 #include "common/cli/arguments.h"
@@ -174,8 +175,21 @@ int RunDeliver(const std::vector<std::string>& args) {
   env.nexthop = resolved->effective_nexthop.empty() ? nexthop : resolved->effective_nexthop;
   env.routes = resolved->routes;
   env.arrival_time = absl::Now();
-  client::DeliverClient delivery(parsed->GetOr("delivery", "127.0.0.1:10052"));
-  auto result = delivery.DeliverFd(env, fd, *timeout);
+  // Several --delivery endpoints ("a:1,b:2" or "dns:NAME:PORT"): the next
+  // hop picks the replica, the others take over when it is unavailable.
+  auto router = client::DeliveryRouter::Create(parsed->GetOr("delivery", "127.0.0.1:10052"));
+  if (!router.ok()) {
+    std::fprintf(stderr, "mxctl: --delivery: %s\n", std::string(router.status().message()).c_str());
+    return router.status().code() == absl::StatusCode::kInvalidArgument ? EX_USAGE : EX_TEMPFAIL;
+  }
+  bool copied = false;
+  auto regular = client::AsRegularFile(fd, &copied);
+  if (!regular.ok()) {
+    std::fprintf(stderr, "mxctl: %s\n", std::string(regular.status().message()).c_str());
+    return EX_TEMPFAIL;
+  }
+  auto result = (*router)->DeliverFile(env, *regular, *timeout);
+  if (copied) close(*regular);
   if (fd != STDIN_FILENO) close(fd);
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kInvalidArgument) {

@@ -373,6 +373,37 @@ class Mxctl(DeliveryTestBase):
         self.assertEqual(self.run_mxctl("--from", "s@mxd.test", "--to", "r b@mxd.test", "--nexthop",
                                         "[127.0.0.1]:%d" % ok.port, msg_file).returncode, 65)
 
+    @staticmethod
+    def ring_owner(endpoints, nexthop):
+        """The replica cli/client/delivery_router.cc picks first for `nexthop`."""
+        import bisect
+        import hashlib
+
+        def h(text):
+            return int.from_bytes(hashlib.sha256(text.encode()).digest()[:8], "big")
+        ring = sorted((h("%s#%d" % (e, v)), e) for e in sorted(endpoints) for v in range(128))
+        i = bisect.bisect_left(ring, (h(nexthop), ""))
+        return ring[i % len(ring)][1]
+
+    def test_failover_to_another_replica(self):
+        msg_file = os.path.join(self.dir, "msg")
+        with open(msg_file, "wb") as fh:
+            fh.write(MESSAGE)
+        down = "127.0.0.1:%d" % free_port()
+        endpoints = [down, self.svc.target]
+        # A next hop whose replica is the one that is down.
+        for _ in range(20):
+            f = self.fault({})
+            nexthop = "[127.0.0.1]:%d" % f.port
+            if self.ring_owner(endpoints, nexthop) == down:
+                break
+        self.assertEqual(self.ring_owner(endpoints, nexthop), down)
+        r = subprocess.run([os.path.join(BIN, "mxctl"), "deliver", "--delivery", ",".join(endpoints),
+                            "--resolver", self.resolver, "--from", "s@mxd.test", "--to", "r@mxd.test",
+                            "--nexthop", nexthop, msg_file], capture_output=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(f.data()), 1)
+
     def test_service_down_is_tempfail(self):
         msg_file = os.path.join(self.dir, "msg")
         with open(msg_file, "wb") as f:
