@@ -97,11 +97,12 @@ int Report(const client::DeliverResult& r, bool json) {
     }
     for (const std::string& line : r.transcript) std::cout << "  " << line << "\n";
   }
-  // For pipe(8) the first failure's text is what Postfix records.
+  // For pipe(8): output that starts with an enhanced status code gives
+  // Postfix the DSN status, and the text becomes the reason it records.
   if (bounced || deferred) {
     for (const DeliverOutcome& o : r.outcomes) {
       if (o.action != DeliverOutcome::Action::kDelivered) {
-        std::fprintf(stderr, "%s\n", o.reason.c_str());
+        std::fprintf(stderr, "%s %s\n", o.enhanced_status.c_str(), o.reason.c_str());
         break;
       }
     }

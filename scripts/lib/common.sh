@@ -10,7 +10,7 @@ MXD_BUILD_PACKAGES=(
   libabsl-dev libc-ares-dev libssl-dev libseccomp-dev libgtest-dev libgmock-dev
 )
 MXD_TEST_PACKAGES=(
-  python3 python3-grpcio python3-protobuf python3-dnslib nsd
+  python3 python3-grpcio python3-protobuf python3-dnslib python3-aiosmtpd nsd postfix
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
@@ -28,6 +28,8 @@ ensure_packages() {
   local sudo=""
   [ "$(id -u)" -ne 0 ] && sudo="sudo"
   export DEBIAN_FRONTEND=noninteractive
+  # Postfix is a test peer only: install it unconfigured, no system MTA.
+  echo "postfix postfix/main_mailer_type select No configuration" | $sudo debconf-set-selections
   $sudo apt-get update -qq
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }

@@ -11,6 +11,8 @@ SCRIPT is a JSON object; every key is optional:
                object {"reply": "451 4.3.0 later", "delay": 2.5, "do": ACTION},
                or a list of such objects used in turn (the last one repeats).
   A DATA rule with "stall": true answers 354 and then never reads the content.
+  "rcpt_by_address": {"substring": "550 5.1.1 reply"} answers the RCPT of any
+  address containing the substring with that reply (before the RCPT rule).
   ACTION: "close" (hang up without a reply), "hang" (never answer),
           "garbage" (a line that is not SMTP), "split" (the reply one byte
           at a time, "delay" seconds apart), "endless" (a multi-line reply
@@ -115,7 +117,11 @@ class Session:
                 elif verb == "MAIL":
                     ok = await self.answer("MAIL", "250 2.1.0 Ok")
                 elif verb == "RCPT":
-                    ok = await self.answer("RCPT", "250 2.1.5 Ok")
+                    special = [r for k, r in self.script.get("rcpt_by_address", {}).items() if k in text]
+                    if special:
+                        ok = await self.apply({"reply": special[0]})
+                    else:
+                        ok = await self.answer("RCPT", "250 2.1.5 Ok")
                 elif verb == "DATA":
                     rule = self.rule("DATA", "354 End data with <CR><LF>.<CR><LF>")
                     ok = await self.apply(rule)

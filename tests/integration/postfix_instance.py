@@ -34,11 +34,18 @@ postlog   unix-dgram n  -       n       -       1       postlogd
 """
 
 
+# Default: accepted mail goes nowhere (Postfix as a receiving server only).
+DISCARD_EVERYTHING = """
+default_transport = discard:accepted
+relay_transport = discard:accepted
+"""
+
+
 class PostfixInstance:
     """`listeners` maps a name to a list of smtpd -o overrides; each gets a
     free port on 127.0.0.1 (self.ports[name])."""
 
-    def __init__(self, workdir, listeners, main_cf_extra=""):
+    def __init__(self, workdir, listeners, main_cf_extra="", master_cf_extra=""):
         self.dir = os.path.join(workdir, "postfix")
         self.queue = os.path.join(self.dir, "queue")
         os.makedirs(self.queue)
@@ -52,7 +59,7 @@ class PostfixInstance:
             lines.append("127.0.0.1:%d inet n - n - - smtpd" % port)
             lines += ["  -o %s" % o for o in overrides]
         with open(os.path.join(self.dir, "master.cf"), "w") as f:
-            f.write(MASTER_CF.format(listeners="\n".join(lines)))
+            f.write(MASTER_CF.format(listeners="\n".join(lines)) + master_cf_extra)
         with open(os.path.join(self.dir, "main.cf"), "w") as f:
             f.write("""\
 compatibility_level = 3.6
@@ -69,12 +76,10 @@ inet_protocols = ipv4
 maillog_file = {dir}/maillog
 maillog_file_prefixes = {dir}
 relay_domains = accept.test
-default_transport = discard:accepted
-relay_transport = discard:accepted
 smtpd_recipient_restrictions = reject_unauth_destination
 smtpd_helo_required = no
 biff = no
-""".format(queue=self.queue, dir=self.dir) + main_cf_extra)
+""".format(queue=self.queue, dir=self.dir) + (main_cf_extra or DISCARD_EVERYTHING))
         self._postfix("check")
         self._postfix("start")
         for port in self.ports.values():
@@ -91,6 +96,11 @@ biff = no
         deadline = time.time() + 10
         while os.path.exists(pid_file) and time.time() < deadline:
             time.sleep(0.1)
+
+    def command(self, *argv, stdin=None):
+        """Runs a Postfix command (sendmail, postqueue, ...) on this instance."""
+        return subprocess.run(list(argv), input=stdin, capture_output=True,
+                              env=dict(os.environ, MAIL_CONFIG=self.dir))
 
     def maillog(self):
         path = os.path.join(self.dir, "maillog")
