@@ -70,3 +70,18 @@ class ClientExamples(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class Demo(unittest.TestCase):
+    def test_scripts_demo_shows_every_outcome(self):
+        r = subprocess.run([os.path.join(HERE, "..", "..", "scripts", "demo")], capture_output=True, text=True,
+                           timeout=120, env=dict(os.environ))
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        for line in ["ok@demo.test: delivered (2.0.0) 250 2.0.0 Ok",
+                     "later@demo.test: deferred (4.2.1) host mx.demo.test[127.0.0.2] said: 450 4.2.1",
+                     "nobody@demo.test: bounced (5.1.1) host mx.demo.test[127.0.0.2] said: 550 5.1.1",
+                     "someone@nomx.demo.test: delivered (2.0.0)",
+                     "someone@nullmx.demo.test: bounced (5.1.10) Domain nullmx.demo.test does not accept mail"]:
+            self.assertIn(line, r.stdout)
+        self.assertEqual([l.strip() for l in r.stdout.splitlines() if "exit code" in l],
+                         ["exit code 0", "exit code 75", "exit code 69", "exit code 0", "exit code 69"])
