@@ -7,6 +7,7 @@
 // 75 some deferred (none bounced), 69 some bounced, 64 usage, 65 malformed
 // input, 66 message file missing or unreadable.
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sysexits.h>
 #include <unistd.h>
 
@@ -148,6 +149,13 @@ int RunDeliver(const std::vector<std::string>& args) {
     fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
       std::fprintf(stderr, "mxctl: cannot open %s: %s\n", file.c_str(), std::strerror(errno));
+      return EX_NOINPUT;
+    }
+    struct stat st;
+    if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
+      std::fprintf(stderr, "mxctl: cannot read %s: %s\n", file.c_str(),
+                   S_ISDIR(st.st_mode) ? "is a directory" : std::strerror(errno));
+      close(fd);
       return EX_NOINPUT;
     }
   }

@@ -404,6 +404,25 @@ class Mxctl(DeliveryTestBase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(f.data()), 1)
 
+    def test_slow_service_is_tempfail(self):
+        import socket
+        silent = socket.socket()  # accepts connections, never answers
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(10)
+        self.addCleanup(silent.close)
+        msg_file = os.path.join(self.dir, "msg")
+        with open(msg_file, "wb") as f:
+            f.write(MESSAGE)
+        t0 = time.time()
+        r = subprocess.run([os.path.join(BIN, "mxctl"), "deliver", "--delivery", self.svc.target, "--resolver",
+                            "127.0.0.1:%d" % silent.getsockname()[1], "--from", "s@mxd.test", "--to", "r@mxd.test",
+                            "--timeout", "2s", msg_file], capture_output=True, text=True)
+        self.assertEqual(r.returncode, 75)
+        self.assertLess(time.time() - t0, 10)
+        self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+        self.assertIn("DEADLINE_EXCEEDED", r.stderr)
+        self.assertEqual(self.run_mxctl("--from", "s@mxd.test", "--to", "r@mxd.test", self.dir).returncode, 66)
+
     def test_service_down_is_tempfail(self):
         msg_file = os.path.join(self.dir, "msg")
         with open(msg_file, "wb") as f:
