@@ -1,5 +1,6 @@
 #include "cli/client/delivery_router.h"
 
+#include <algorithm>
 #include <map>
 
 #include "gtest/gtest.h"
@@ -52,6 +53,21 @@ TEST(DeliveryRouter, StableHashIsStable) {
 TEST(DeliveryRouter, RejectsEmptyEndpointLists) {
   EXPECT_FALSE(DeliveryRouter::Create("").ok());
   EXPECT_FALSE(DeliveryRouter::Create(" , ").ok());
+}
+
+}  // namespace
+}  // namespace mxd::client
+
+namespace mxd::client {
+namespace {
+
+TEST(DeliveryRouter, DnsNameGivesEveryAddress) {
+  // localhost comes from /etc/hosts, like a headless Service's addresses from DNS.
+  auto r = DeliveryRouter::Create("dns:localhost:10052");
+  ASSERT_TRUE(r.ok()) << r.status();
+  const auto& e = (*r)->endpoints();
+  EXPECT_NE(std::find(e.begin(), e.end(), "127.0.0.1:10052"), e.end());
+  EXPECT_FALSE(DeliveryRouter::Create("dns:no-such-host.invalid:1").ok());
 }
 
 }  // namespace
