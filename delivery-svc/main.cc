@@ -8,6 +8,7 @@
 #include "common/grpc/server_runner.h"
 #include "common/log/json_log.h"
 #include "common/net/event_loop.h"
+#include "common/sandbox/sandbox.h"
 #include "delivery-svc/concurrency_limiter.h"
 #include "delivery-svc/connection_cache.h"
 #include "delivery-svc/delivery_service.h"
@@ -43,6 +44,12 @@ int main(int argc, char** argv) {
   server.port_file = cmd->port_file;
   server.services = {&service};
   server.on_shutdown = [&] { loop.Post([&cache] { cache.CloseAll(); }); };
+  const std::string user = cmd->config.GetString("sandbox_user");
+  if (cmd->sandbox) {
+    server.after_start = [user] { return mxd::EnterSandbox(user, true); };
+  } else {
+    mxd::WarnNoSandbox("delivery-svc");
+  }
   int rc = mxd::RunGrpcServer(server);
   loop.Stop();
   loop_thread.join();

@@ -8,6 +8,7 @@
 #include "common/cli/service_command_line.h"
 #include "common/grpc/server_runner.h"
 #include "common/log/json_log.h"
+#include "common/sandbox/sandbox.h"
 #include "resolver-svc/dns_cache.h"
 #include "resolver-svc/dns_client.h"
 #include "resolver-svc/native_host_lookup.h"
@@ -49,6 +50,15 @@ int main(int argc, char** argv) {
   server.listen = cmd->listen;
   server.port_file = cmd->port_file;
   server.services = {&service};
+  const std::string user = config->GetString("sandbox_user");
+  // getaddrinfo (disable_dns_lookups = yes) reads /etc/hosts and loads NSS
+  // modules at run time: privileges are still dropped, the filter is not.
+  const bool seccomp = !settings->disable_dns_lookups;
+  if (cmd->sandbox) {
+    server.after_start = [user, seccomp] { return mxd::EnterSandbox(user, seccomp); };
+  } else {
+    mxd::WarnNoSandbox("resolver-svc");
+  }
   int rc = mxd::RunGrpcServer(server);
   loop.Stop();
   loop_thread.join();

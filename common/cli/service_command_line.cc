@@ -23,6 +23,7 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
       {"print-defaults", false, false, "print every parameter's default and exit (postconf -d)"},
       {"print-config", false, false, "print the non-default parameters and exit (postconf -n)"},
       {"print-parameters", false, false, "print every parameter's documentation (Markdown) and exit"},
+      {"no-sandbox", false, false, "DEBUGGING ONLY: no seccomp filter, no privilege drop"},
       {"help", false, false, "show this help"},
   };
   specs.insert(specs.end(), extra.begin(), extra.end());
@@ -63,7 +64,9 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
   }
   std::string listen = args->GetOr("listen", default_listen);
   std::string port_file = args->GetOr("port-file", "");
-  return ServiceCommandLine{*std::move(config), *std::move(args), std::move(listen), std::move(port_file)};
+  const bool sandbox = !args->Has("no-sandbox");
+  return ServiceCommandLine{*std::move(config), *std::move(args), std::move(listen), std::move(port_file),
+                            sandbox};
 }
 
 }  // namespace mxd

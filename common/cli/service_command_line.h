@@ -17,6 +17,7 @@ struct ServiceCommandLine {
   ParsedArgs args;  // the service's own options are read from here
   std::string listen;
   std::string port_file;
+  bool sandbox = true;  // false with --no-sandbox
 };
 
 // Returns nullopt when the program should exit now with `*exit_code` (after

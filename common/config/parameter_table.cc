@@ -54,6 +54,12 @@ const ParameterSpec kParameters[] = {
      .users = kResolverSvc,
      .choices = "any,ipv4,ipv6"},
 
+    {.name = "sandbox_user",
+     .type = ParamType::kString,
+     .default_value = "nobody",
+     .description = "The unprivileged user a service becomes after start-up when started as root "
+                    "(then no_new_privs and the seccomp filter follow; see docs/security.md)."},
+
     // Routing.
     {.name = "relayhost",
      .type = ParamType::kString,

@@ -62,6 +62,13 @@ int RunGrpcServer(const ServerOptions& options) {
     server->Shutdown();
     return EX_CANTCREAT;
   }
+  if (options.after_start) {
+    if (absl::Status s = options.after_start(); !s.ok()) {
+      LogError("start_failed", {{"program", options.program}, {"error", s.message()}});
+      server->Shutdown();
+      return EX_OSERR;
+    }
+  }
   const std::string port_text = absl::StrCat(port);
   LogInfo("listening", {{"program", options.program}, {"listen", options.listen}, {"port", port_text}});
 

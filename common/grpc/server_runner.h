@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "absl/status/status.h"
+
 namespace mxd {
 
 // Call first thing in main(), before any thread starts, so that SIGINT and
@@ -20,6 +22,9 @@ struct ServerOptions {
   std::string listen;     // HOST:PORT
   std::string port_file;  // written with the bound port, when not empty
   std::vector<grpc::Service*> services;
+  // Runs once the server listens (threads started, port written): the
+  // sandbox goes on here. An error stops the server.
+  std::function<absl::Status()> after_start;
   // Runs after the server stopped accepting work and finished its RPCs.
   std::function<void()> on_shutdown;
 };

@@ -85,15 +85,20 @@ def start_service(procs, argv, port_file, log_path):
 class DeliverySvc:
     count = 0
 
-    def __init__(self, procs, workdir, options=()):
+    def __init__(self, procs, workdir, options=(), extra_args=()):
         self.workdir = workdir
         DeliverySvc.count += 1
         port_file = os.path.join(workdir, "delivery-%d.port" % DeliverySvc.count)
         self.log_path = os.path.join(workdir, "delivery-%d.log" % DeliverySvc.count)
+        # The service drops root (sandbox_user): its spool must be writable then.
+        spool = os.path.join(workdir, "spool")
+        os.makedirs(spool, exist_ok=True)
+        os.chmod(spool, 0o1777)
         argv = [os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0", "--port-file", port_file,
-                "-o", "smtp_helo_name=client.mxd.test", "-o", "delivery_spool_directory=" + workdir]
+                "-o", "smtp_helo_name=client.mxd.test", "-o", "delivery_spool_directory=" + spool]
         for o in options:
             argv += ["-o", o]
+        argv += list(extra_args)
         self.proc, self.port = start_service(procs, argv, port_file, self.log_path)
         self.target = "127.0.0.1:%d" % self.port
         self.channel = grpc.insecure_channel(self.target)

@@ -290,6 +290,33 @@ class Failures(DeliveryTestBase):
         self.assertEqual(peak, 2)
 
 
+def proc_status(pid):
+    with open("/proc/%d/status" % pid) as f:
+        return dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+
+
+class Sandbox(DeliveryTestBase):
+    def test_running_service_is_confined_and_still_delivers(self):
+        status = proc_status(self.svc.proc.pid)
+        self.assertEqual(status["Seccomp"], "2")
+        self.assertEqual(status["NoNewPrivs"], "1")
+        if os.geteuid() == 0:
+            self.assertEqual(status["Uid"].split()[0], "65534")  # sandbox_user = nobody
+            self.assertEqual(status["CapEff"], "0000000000000000")
+        f = self.fault({})
+        for _ in range(2):  # a fresh and a reused connection
+            self.assertEqual(self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port).outcomes[0].action, DELIVERED)
+        self.assertEqual(f.connections(), 1)
+        self.assertTrue(any(l["event"] == "sandbox" for l in self.svc.log_lines()))
+
+    def test_no_sandbox_says_so_loudly(self):
+        svc = DeliverySvc(self.procs, self.dir, extra_args=["--no-sandbox"])
+        self.assertEqual(proc_status(svc.proc.pid)["Seccomp"], "0")
+        warnings = [l for l in svc.log_lines() if l["event"] == "NO_SANDBOX"]
+        self.assertGreaterEqual(len(warnings), 1)
+        self.assertIn("WITHOUT seccomp", warnings[0]["warning"])
+
+
 class Health(DeliveryTestBase):
     def test_health_service_says_serving(self):
         channel = grpc.insecure_channel(self.svc.target)

@@ -1,0 +1,128 @@
+#include "common/sandbox/sandbox.h"
+
+#include <fcntl.h>
+#include <grp.h>
+#include <pwd.h>
+#include <seccomp.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
+#include "common/log/json_log.h"
+#include "common/sandbox/syscall_allowlist.h"
+
+namespace mxd {
+namespace {
+
+// SIGSYS from the filter: say which call it was, then die of it. Only
+// async-signal-safe calls here.
+void OnForbiddenSyscall(int, siginfo_t* info, void*) {
+  char line[160];
+  const char* prefix = "{\"level\":\"error\",\"event\":\"seccomp_violation\",\"syscall\":";
+  size_t n = 0;
+  for (const char* p = prefix; *p != '\0' && n < sizeof(line); ++p) line[n++] = *p;
+  int nr = info->si_syscall;
+  char digits[12];
+  int d = 0;
+  do {
+    digits[d++] = static_cast<char>('0' + nr % 10);
+    nr /= 10;
+  } while (nr > 0 && d < 11);
+  while (d > 0 && n < sizeof(line)) line[n++] = digits[--d];
+  for (const char* p = ",\"action\":\"killing the process\"}\n"; *p != '\0' && n < sizeof(line); ++p)
+    line[n++] = *p;
+  ssize_t w = write(STDERR_FILENO, line, n);
+  (void)w;
+  signal(SIGSYS, SIG_DFL);
+  raise(SIGSYS);
+  _exit(159);
+}
+
+absl::Status DropRoot(const std::string& user) {
+  if (geteuid() != 0) return absl::OkStatus();
+  errno = 0;
+  passwd* pw = getpwnam(user.c_str());
+  if (pw == nullptr) return absl::InvalidArgumentError(absl::StrCat("sandbox_user ", user, ": no such user"));
+  if (pw->pw_uid == 0) return absl::InvalidArgumentError(absl::StrCat("sandbox_user ", user, " is root"));
+  const uid_t uid = pw->pw_uid;
+  const gid_t gid = pw->pw_gid;
+  if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
+    return absl::InternalError(absl::StrCat("cannot become ", user, ": ", std::strerror(errno)));
+  }
+  if (setuid(0) == 0) return absl::InternalError("root privileges could be regained");
+  return absl::OkStatus();
+}
+
+absl::Status InstallFilter() {
+  scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
+  if (ctx == nullptr) return absl::InternalError("seccomp_init failed");
+  auto fail = [&ctx](const std::string& what, int rc) {
+    seccomp_release(ctx);
+    return absl::InternalError(absl::StrCat("seccomp: ", what, ": ", std::strerror(-rc)));
+  };
+  // Every thread, including the ones gRPC already started.
+  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_TSYNC, 1); rc != 0) return fail("TSYNC", rc);
+  if (int rc = seccomp_attr_set(ctx, SCMP_FLTATR_CTL_NNP, 1); rc != 0) return fail("no_new_privs", rc);
+  for (const SyscallRule& r : RuntimeSyscalls()) {
+    const int nr = seccomp_syscall_resolve_name(r.name);
+    if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
+    int rc;
+    if (r.args == SyscallRule::Args::kOpenTmpfileOnly) {
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_TMPFILE, O_TMPFILE));
+      // Any other open fails with EACCES instead of killing: glibc opens
+      // /sys/devices/system/cpu/online when gRPC sizes a thread pool, and
+      // falls back when it cannot. No file is opened either way.
+      if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_TMPFILE, 0));
+      }
+    } else {
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    }
+    if (rc != 0) return fail(r.name, rc);
+  }
+  if (int rc = seccomp_load(ctx); rc != 0) return fail("load", rc);
+  seccomp_release(ctx);
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::Status EnterSandbox(const std::string& user, bool seccomp) {
+  // Load what is read lazily from files while files can still be opened:
+  // the local time zone (gRPC stamps error statuses with local time).
+  (void)absl::FormatTime(absl::Now(), absl::LocalTimeZone());
+  struct sigaction sa {};
+  sa.sa_sigaction = &OnForbiddenSyscall;
+  sa.sa_flags = SA_SIGINFO;
+  sigaction(SIGSYS, &sa, nullptr);
+  if (absl::Status s = DropRoot(user); !s.ok()) return s;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
+    return absl::InternalError(absl::StrCat("no_new_privs: ", std::strerror(errno)));
+  }
+  if (!seccomp) {
+    LogWarning("sandbox",
+               {{"warning", "seccomp filter not installed (disable_dns_lookups = yes needs getaddrinfo)"}});
+    return absl::OkStatus();
+  }
+  absl::Status s = InstallFilter();
+  if (s.ok())
+    LogInfo("sandbox", {{"user", geteuid() == 0 ? "root" : user}, {"seccomp", "on"}, {"no_new_privs", "on"}});
+  return s;
+}
+
+void WarnNoSandbox(const std::string& program) {
+  for (int i = 0; i < 3; ++i) {
+    LogWarning("NO_SANDBOX", {{"program", program},
+                              {"warning",
+                               "--no-sandbox: running WITHOUT seccomp and privilege drop; for "
+                               "debugging only, never in production"}});
+  }
+}
+
+}  // namespace mxd
