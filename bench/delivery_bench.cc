@@ -43,13 +43,14 @@ double Percentile(std::vector<double>& v, double p) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = mxd::ParseArgs(std::vector<std::string>(argv + 1, argv + argc),
-                             {{"delivery"}, {"sink-port"}, {"messages"}, {"size"}, {"concurrency"}, {"label"},
-                              {"header", false}});
+  auto args = mxd::ParseArgs(
+      std::vector<std::string>(argv + 1, argv + argc),
+      {{"delivery"}, {"sink-port"}, {"messages"}, {"size"}, {"concurrency"}, {"label"}, {"header", false}});
   int port = 0, messages = 0, concurrency = 0;
   size_t size = 0;
   if (!args.ok() || !args->Get("delivery") || !absl::SimpleAtoi(args->GetOr("sink-port", ""), &port) ||
-      !absl::SimpleAtoi(args->GetOr("messages", ""), &messages) || !absl::SimpleAtoi(args->GetOr("size", ""), &size) ||
+      !absl::SimpleAtoi(args->GetOr("messages", ""), &messages) ||
+      !absl::SimpleAtoi(args->GetOr("size", ""), &size) ||
       !absl::SimpleAtoi(args->GetOr("concurrency", ""), &concurrency) || messages < 1 || concurrency < 1) {
     std::fprintf(stderr,
                  "usage: delivery_bench --delivery HOST:PORT --sink-port PORT --messages N --size BYTES "

@@ -138,6 +138,24 @@ void DeliveryAttempt::Finish(DeliveryResult result) {
   done(std::move(result));  // may destroy this
 }
 
+void DeliveryAttempt::Shutdown(const std::string& reason) {
+  if (finished_) return;
+  DeliveryResult r;
+  if (conn_ && !conn_->closed() && conn_->has_session()) {
+    conn_->SetEventCallback(nullptr);
+    conn_->session().Abandon(reason);
+    r.outcomes = conn_->session().TakeOutcomes();
+  } else {
+    RecipientOutcome o;
+    o.action = DeliveryAction::kDeferred;
+    o.enhanced = "4.3.2";
+    o.reason = reason;
+    r.outcomes.assign(envelope_->recipients.size(), o);
+  }
+  DisposeConnection();
+  Finish(std::move(r));
+}
+
 void DeliveryAttempt::Abort() {
   if (finished_) return;
   if (conn_) conn_->SetEventCallback(nullptr);

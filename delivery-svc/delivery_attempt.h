@@ -45,6 +45,9 @@ class DeliveryAttempt {
   // The caller went away: stop now. A message whose final "." was not yet
   // sent is not delivered (the connection is closed without it).
   void Abort();
+  // The service is shutting down: stop now and report; recipients not yet
+  // decided are deferred with `reason` (done runs).
+  void Shutdown(const std::string& reason);
 
  private:
   struct Candidate {

@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <memory>
+#include <vector>
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
@@ -90,6 +91,8 @@ absl::Status CheckEnvelope(const v1::Envelope& e) {
 // One Deliver call. Lives until gRPC is done with it (OnDone) and the loop
 // is done with it (the delivery finished or never started).
 class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
+  friend class DeliveryService;
+
  public:
   DeliverCall(DeliveryService* service, v1::DeliverResponse* response)
       : service_(service), response_(response), start_(absl::Now()) {
@@ -201,6 +204,11 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     }
   }
 
+  // Loop thread: the service is going away; report what is open as deferred.
+  void ShutDown() {
+    if (attempt_) attempt_->Shutdown(kShuttingDown);
+  }
+
   // Loop thread.
   void StartDelivery(const std::string& key) {
     key_ = key;
@@ -208,40 +216,51 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     if (cancelled_.load()) {
       return LoopDone(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
     }
+    service_->running_.insert(this);
     attempt_ = std::make_unique<DeliveryAttempt>(service_->loop_, service_->settings_, service_->cache_, key,
                                                  routes_, &msg_);
-    attempt_->Start([this](DeliveryResult result) {
-      for (size_t i = 0; i < result.outcomes.size(); ++i) {
-        const RecipientOutcome& o = result.outcomes[i];
-        v1::RecipientOutcome* p = response_->add_outcomes();
-        p->set_address(msg_.recipients[i]);
-        p->set_action(ToProto(o.action));
-        p->set_smtp_code(static_cast<uint32_t>(o.smtp_code));
-        p->set_enhanced_status(o.enhanced);
-        p->set_reason(o.reason);
-        p->set_host(o.host);
-        p->set_ip(o.ip);
-        p->set_dsn_passed(o.dsn_passed);
-        const std::string relay = o.ip.empty() ? "none" : absl::StrCat(o.host, "[", o.ip, "]");
-        Log(o.action == DeliveryAction::kDelivered ? LogLevel::kInfo : LogLevel::kWarning, "delivery",
-            {{"queue_id", envelope_.queue_id()},
-             {"nexthop", key_},
-             {"to", msg_.recipients[i]},
-             {"relay", relay},
-             {"dsn", o.enhanced},
-             {"status", StatusWord(o.action)},
-             {"reason", o.reason}},
-            {{"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)}});
-      }
-      for (std::string& line : result.transcript) response_->add_transcript(std::move(line));
-      LoopDone(grpc::Status::OK);
-    });
+    if (service_->draining_) {
+      // Started after SIGTERM (it was waiting for a slot): defer it now.
+      attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
+      return attempt_->Shutdown(kShuttingDown);
+    }
+    attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
+  }
+
+  static constexpr char kShuttingDown[] = "delivery-svc is shutting down; delivery deferred";
+
+  void Report(DeliveryResult result) {
+    for (size_t i = 0; i < result.outcomes.size(); ++i) {
+      const RecipientOutcome& o = result.outcomes[i];
+      v1::RecipientOutcome* p = response_->add_outcomes();
+      p->set_address(msg_.recipients[i]);
+      p->set_action(ToProto(o.action));
+      p->set_smtp_code(static_cast<uint32_t>(o.smtp_code));
+      p->set_enhanced_status(o.enhanced);
+      p->set_reason(o.reason);
+      p->set_host(o.host);
+      p->set_ip(o.ip);
+      p->set_dsn_passed(o.dsn_passed);
+      const std::string relay = o.ip.empty() ? "none" : absl::StrCat(o.host, "[", o.ip, "]");
+      Log(o.action == DeliveryAction::kDelivered ? LogLevel::kInfo : LogLevel::kWarning, "delivery",
+          {{"queue_id", envelope_.queue_id()},
+           {"nexthop", key_},
+           {"to", msg_.recipients[i]},
+           {"relay", relay},
+           {"dsn", o.enhanced},
+           {"status", StatusWord(o.action)},
+           {"reason", o.reason}},
+          {{"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)}});
+    }
+    for (std::string& line : result.transcript) response_->add_transcript(std::move(line));
+    LoopDone(grpc::Status::OK);
   }
 
   // Loop thread: the delivery is over (or will not happen).
   void LoopDone(const grpc::Status& status) {
     if (loop_done_) return;
     loop_done_ = true;
+    service_->running_.erase(this);
     if (holding_slot_) service_->limiter_->Release(key_);
     // Destroy the attempt later: we may be inside its callback.
     service_->loop_->Post([attempt = std::shared_ptr<DeliveryAttempt>(std::move(attempt_))] {});
@@ -266,6 +285,23 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   std::atomic<bool> replied_{false};
   std::atomic<int> refs_{1};  // gRPC's reference, released in OnDone
 };
+
+void DeliveryService::Drain(absl::Duration grace) {
+  loop_->Post([this, grace] {
+    draining_ = true;
+    LogInfo("draining", {{"program", "delivery-svc"}},
+            {{"deliveries_in_progress", static_cast<double>(running_.size())},
+             {"grace_seconds", absl::ToDoubleSeconds(grace)}});
+    if (running_.empty()) return;
+    loop_->AddTimer(grace, [this] { ShutdownRunning(); });
+  });
+}
+
+void DeliveryService::ShutdownRunning() {
+  // Copy: finishing a call removes it from running_.
+  std::vector<DeliverCall*> calls(running_.begin(), running_.end());
+  for (DeliverCall* c : calls) c->ShutDown();
+}
 
 grpc::ServerReadReactor<v1::DeliverRequest>* DeliveryService::Deliver(grpc::CallbackServerContext*,
                                                                       v1::DeliverResponse* response) {

@@ -6,6 +6,8 @@
 
 #include <atomic>
 
+#include "absl/container/flat_hash_set.h"
+#include "absl/time/time.h"
 #include "common/net/event_loop.h"
 #include "delivery-svc/concurrency_limiter.h"
 #include "delivery-svc/connection_cache.h"
@@ -13,6 +15,8 @@
 #include "mxd/v1/delivery.grpc.pb.h"
 
 namespace mxd {
+
+class DeliverCall;
 
 class DeliveryService final : public v1::Delivery::CallbackService {
  public:
@@ -24,13 +28,22 @@ class DeliveryService final : public v1::Delivery::CallbackService {
   grpc::ServerReadReactor<v1::DeliverRequest>* Deliver(grpc::CallbackServerContext* context,
                                                        v1::DeliverResponse* response) override;
 
+  // Any thread, on SIGTERM: deliveries in progress get until `grace` to
+  // finish; then every recipient still open is deferred and reported.
+  // Deliveries that have not started are deferred at once.
+  void Drain(absl::Duration grace);
+
  private:
   friend class DeliverCall;
+  void ShutdownRunning();
   EventLoop* loop_;
   const DeliverySettings* settings_;
   ConcurrencyLimiter* limiter_;
   ConnectionCache* cache_;
   std::atomic<size_t> active_calls_{0};
+  // Loop thread.
+  bool draining_ = false;
+  absl::flat_hash_set<DeliverCall*> running_;
 };
 
 // The envelope checks behind INVALID_ARGUMENT (exposed for tests).

@@ -43,6 +43,8 @@ int main(int argc, char** argv) {
   server.listen = cmd->listen;
   server.port_file = cmd->port_file;
   server.services = {&service};
+  server.shutdown_grace = cmd->config.GetTime("shutdown_grace_time");
+  server.on_draining = [&service](absl::Duration grace) { service.Drain(grace); };
   server.on_shutdown = [&] { loop.Post([&cache] { cache.CloseAll(); }); };
   const std::string user = cmd->config.GetString("sandbox_user");
   if (cmd->sandbox) {

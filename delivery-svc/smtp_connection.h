@@ -32,6 +32,7 @@ class SmtpConnection {
   void SetEventCallback(EventCallback on_event) { on_event_ = std::move(on_event); }
 
   SmtpSession& session() { return *session_; }
+  bool has_session() const { return session_ != nullptr; }
   const SmtpPeer& peer() const { return peer_; }
   // Why the connect failed ("connect to host[ip]:25: Connection refused").
   const std::string& connect_error() const { return connect_error_; }

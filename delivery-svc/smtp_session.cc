@@ -433,6 +433,20 @@ void SmtpSession::Quit(absl::Time now) {
   }
 }
 
+void SmtpSession::Abandon(const std::string& reason) {
+  failure_reason_ = reason;
+  if (msg_ != nullptr && !message_finished_) {
+    RecipientOutcome o = Deferred(reason, "4.3.2");
+    rcpts_.DecideRemaining(o);
+    message_finished_ = true;
+  }
+  status_ = Status::kClosed;
+  out_.clear();
+  expect_.clear();
+  in_body_ = false;
+  pix_waiting_ = false;
+}
+
 void SmtpSession::OnOutputDrained(absl::Time now) {
   if (in_body_) {
     last_activity_ = now;  // the server is reading: progress

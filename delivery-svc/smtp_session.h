@@ -97,6 +97,9 @@ class SmtpSession {
   void Reset(absl::Time now);
   // On a ready connection: say goodbye.
   void Quit(absl::Time now);
+  // Gives up now (the service is shutting down): every recipient still open
+  // is deferred with `reason`; the connection is to be closed.
+  void Abandon(const std::string& reason);
 
   // Bytes to send; the caller removes what it wrote.
   std::string& output() { return out_; }

@@ -50,6 +50,7 @@ int main(int argc, char** argv) {
   server.listen = cmd->listen;
   server.port_file = cmd->port_file;
   server.services = {&service};
+  server.shutdown_grace = config->GetTime("shutdown_grace_time");
   const std::string user = config->GetString("sandbox_user");
   // getaddrinfo (disable_dns_lookups = yes) reads /etc/hosts and loads NSS
   // modules at run time: privileges are still dropped, the filter is not.

@@ -60,6 +60,15 @@ const ParameterSpec kParameters[] = {
      .description = "The unprivileged user a service becomes after start-up when started as root "
                     "(then no_new_privs and the seccomp filter follow; see docs/security.md)."},
 
+    {.name = "shutdown_grace_time",
+     .type = ParamType::kTime,
+     .default_value = "25s",
+     .description = "On SIGTERM, how long deliveries in progress may take to finish; then every "
+                    "recipient still open is deferred and reported. Keep it below Kubernetes' "
+                    "terminationGracePeriodSeconds.",
+     .min = 0,
+     .max = 3600},
+
     // Routing.
     {.name = "relayhost",
      .type = ParamType::kString,

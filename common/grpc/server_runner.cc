@@ -76,8 +76,10 @@ int RunGrpcServer(const ServerOptions& options) {
   int sig = 0;
   sigwait(&set, &sig);
   LogInfo("shutting_down", {{"program", options.program}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
-  // In-flight RPCs get a grace period, then are cancelled.
-  server->Shutdown(std::chrono::system_clock::now() + std::chrono::seconds(10));
+  // New calls are refused from here on; calls in flight get the grace period
+  // (the service reports what is left at its end), then are cancelled.
+  if (options.on_draining) options.on_draining(options.shutdown_grace);
+  server->Shutdown(absl::ToChronoTime(absl::Now() + options.shutdown_grace + absl::Seconds(5)));
   if (options.on_shutdown) options.on_shutdown();
   LogInfo("stopped", {{"program", options.program}});
   return EX_OK;

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/status/status.h"
+#include "absl/time/time.h"
 
 namespace mxd {
 
@@ -25,6 +26,10 @@ struct ServerOptions {
   // Runs once the server listens (threads started, port written): the
   // sandbox goes on here. An error stops the server.
   std::function<absl::Status()> after_start;
+  // On SIGTERM/SIGINT, before the server stops: in-flight work has
+  // `shutdown_grace` to finish (then the server cancels what is left).
+  std::function<void(absl::Duration grace)> on_draining;
+  absl::Duration shutdown_grace = absl::Seconds(25);
   // Runs after the server stopped accepting work and finished its RPCs.
   std::function<void()> on_shutdown;
 };

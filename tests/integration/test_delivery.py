@@ -194,6 +194,33 @@ class Failures(DeliveryTestBase):
             self.assertEqual(o.reason, "connect to mx1.mxd.test[127.0.0.1]:%d: Connection refused" % closed_port)
             self.assertEqual(o.enhanced_status, "4.4.1")
 
+    def test_connect_timeout_moves_to_the_next_address(self):
+        import socket
+        blackhole = socket.socket()
+        blackhole.bind(("127.0.0.1", 0))
+        blackhole.listen(0)  # never accepts: once its queue is full, SYNs go unanswered
+        fillers = []
+        for _ in range(3):
+            s = socket.socket()
+            s.setblocking(False)
+            s.connect_ex(blackhole.getsockname())
+            fillers.append(s)
+        self.addCleanup(lambda: [x.close() for x in fillers + [blackhole]])
+        time.sleep(0.2)
+        port = blackhole.getsockname()[1]
+        good = self.fault({})
+        routes = [resolver_pb2.Route(host="slow.mxd.test", port=port, addresses=["127.0.0.1"]),
+                  resolver_pb2.Route(host="good.mxd.test", port=good.port, addresses=["127.0.0.1"])]
+        t0 = time.time()
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], 0, routes=routes, nexthop="mxd.test")
+        self.assertGreaterEqual(time.time() - t0, 1.9)  # smtp_connect_timeout = 2s
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertEqual(resp.outcomes[0].host, "good.mxd.test")
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], 0, routes=routes[:1], nexthop="slow.mxd.test")
+        self.assertEqual(resp.outcomes[0].action, DEFERRED)
+        self.assertEqual(resp.outcomes[0].reason,
+                         "connect to slow.mxd.test[127.0.0.1]:%d: Connection timed out" % port)
+
     def test_no_skip_decides_on_the_greeting(self):
         svc = DeliverySvc(self.procs, self.dir, ["smtp_skip_5xx_greeting=no"])
         f = self.fault({"GREETING": {"reply": "554 5.7.1 go away"}})
@@ -315,6 +342,52 @@ class Sandbox(DeliveryTestBase):
         warnings = [l for l in svc.log_lines() if l["event"] == "NO_SANDBOX"]
         self.assertGreaterEqual(len(warnings), 1)
         self.assertIn("WITHOUT seccomp", warnings[0]["warning"])
+
+
+class Shutdown(DeliveryTestBase):
+    def deliver_in_background(self, svc, port):
+        result = {}
+
+        def run():
+            try:
+                result["resp"] = svc.deliver(MESSAGE, ["a@mxd.test", "b@mxd.test"], port, timeout=60)
+            except grpc.RpcError as e:
+                result["error"] = e
+        t = threading.Thread(target=run)
+        t.start()
+        return t, result
+
+    def test_sigterm_defers_what_cannot_finish_and_reports_every_recipient(self):
+        import signal
+        svc = DeliverySvc(self.procs, self.dir, ["shutdown_grace_time=2s"])
+        slow = self.fault({"DOT": {"delay": 30, "reply": "250 too late"}})
+        t, result = self.deliver_in_background(svc, slow.port)
+        time.sleep(1)  # waiting for the reply to the final dot
+        t0 = time.time()
+        svc.proc.send_signal(signal.SIGTERM)
+        t.join(30)
+        self.assertNotIn("error", result)
+        outcomes = result["resp"].outcomes
+        self.assertEqual([o.action for o in outcomes], [DEFERRED, DEFERRED])
+        self.assertEqual(outcomes[0].reason, "delivery-svc is shutting down; delivery deferred")
+        self.assertEqual(outcomes[0].enhanced_status, "4.3.2")
+        self.assertLess(time.time() - t0, 6)
+        self.assertEqual(svc.proc.wait(15), 0)
+
+    def test_sigterm_lets_quick_deliveries_finish(self):
+        import signal
+        svc = DeliverySvc(self.procs, self.dir, ["shutdown_grace_time=10s"])
+        f = self.fault({"DOT": {"delay": 1.5, "reply": "250 2.0.0 made it"}})
+        t, result = self.deliver_in_background(svc, f.port)
+        time.sleep(0.5)
+        svc.proc.send_signal(signal.SIGTERM)
+        t.join(30)
+        self.assertNotIn("error", result)
+        self.assertEqual([o.action for o in result["resp"].outcomes], [DELIVERED, DELIVERED])
+        self.assertEqual(svc.proc.wait(15), 0)
+        # New calls are refused once it stopped.
+        with self.assertRaises(grpc.RpcError):
+            svc.deliver(MESSAGE, ["a@mxd.test"], f.port, timeout=3)
 
 
 class Health(DeliveryTestBase):

@@ -1,0 +1,59 @@
+#include "delivery-svc/concurrency_limiter.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace mxd {
+namespace {
+
+TEST(ConcurrencyLimiter, PerDestinationLimitAndArrivalOrder) {
+  ConcurrencyLimiter limiter(2, 100);
+  std::vector<int> started;
+  for (int i = 0; i < 5; ++i) limiter.Acquire("a.example", [&started, i] { started.push_back(i); });
+  EXPECT_EQ(started, (std::vector<int>{0, 1}));
+  EXPECT_EQ(limiter.waiting(), 3u);
+  limiter.Acquire("b.example", [&started] { started.push_back(100); });  // another destination is not held up
+  EXPECT_EQ(started, (std::vector<int>{0, 1, 100}));
+  limiter.Release("a.example");
+  EXPECT_EQ(started, (std::vector<int>{0, 1, 100, 2}));
+  limiter.Release("a.example");
+  limiter.Release("a.example");
+  EXPECT_EQ(started, (std::vector<int>{0, 1, 100, 2, 3, 4}));
+  EXPECT_EQ(limiter.waiting(), 0u);
+}
+
+TEST(ConcurrencyLimiter, GlobalSessionCap) {
+  ConcurrencyLimiter limiter(10, 3);
+  std::vector<std::string> started;
+  for (const char* d : {"a", "b", "c", "d", "e"}) limiter.Acquire(d, [&started, d] { started.push_back(d); });
+  EXPECT_EQ(started, (std::vector<std::string>{"a", "b", "c"}));
+  EXPECT_EQ(limiter.active(), 3u);
+  limiter.Release("b");
+  EXPECT_EQ(started.back(), "d");  // the first in line
+  limiter.Release("a");
+  EXPECT_EQ(started.back(), "e");
+  EXPECT_EQ(limiter.active(), 3u);
+}
+
+TEST(ConcurrencyLimiter, LaterArrivalsNeverOvertakeForTheSameDestination) {
+  ConcurrencyLimiter limiter(1, 2);
+  std::vector<std::string> started;
+  auto add = [&](const std::string& d, const std::string& tag) {
+    limiter.Acquire(d, [&started, tag] { started.push_back(tag); });
+  };
+  add("a", "a1");
+  add("b", "b1");
+  add("a", "a2");  // waits: a is at its limit
+  add("c", "c1");  // waits: the process is at its limit
+  limiter.Release("b");
+  // The free slot goes to the first waiter that fits: a2 does not (a is
+  // busy), c1 does.
+  EXPECT_EQ(started, (std::vector<std::string>{"a1", "b1", "c1"}));
+  limiter.Release("a");
+  EXPECT_EQ(started.back(), "a2");
+}
+
+}  // namespace
+}  // namespace mxd
