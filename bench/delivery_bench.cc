@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/percentile.h"
 #include "cli/client/deliver_client.h"
 #include "common/cli/arguments.h"
 
@@ -31,13 +32,6 @@ std::string MakeMessage(size_t size) {
   while (m.size() + line.size() + 2 <= size) m += line + "\r\n";
   if (m.size() < size) m += std::string(size - m.size(), 'y');
   return m;
-}
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-  return v[k];
 }
 
 }  // namespace
@@ -97,8 +91,9 @@ int main(int argc, char** argv) {
                 "seconds", "msgs/s", "p50 ms", "p99 ms", "failed");
   }
   std::printf("%-24s %11d %8zu %8d %8.2f %10.1f %9.2f %9.2f %7d\n", args->GetOr("label", "mxd").c_str(),
-              concurrency, size, messages, seconds, messages / seconds, Percentile(latencies_ms, 0.5),
-              Percentile(latencies_ms, 0.99), failed.load());
+              concurrency, size, messages, seconds, messages / seconds,
+              mxd::bench::Percentile(latencies_ms, 0.5), mxd::bench::Percentile(latencies_ms, 0.99),
+              failed.load());
   if (!first_error.empty()) std::fprintf(stderr, "delivery_bench: first failure: %s\n", first_error.c_str());
   return failed.load() == 0 ? EX_OK : EX_SOFTWARE;
 }

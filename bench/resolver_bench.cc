@@ -20,6 +20,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "bench/percentile.h"
 #include "common/cli/arguments.h"
 #include "common/config/time_value.h"
 #include "mxd/v1/resolver.grpc.pb.h"
@@ -82,13 +83,6 @@ class Caller {
   mxd::v1::ResolveResponse response_;
   absl::Time start_;
 };
-
-double Percentile(std::vector<double>& v, double p) {
-  if (v.empty()) return 0;
-  size_t k = static_cast<size_t>(p * static_cast<double>(v.size() - 1));
-  std::nth_element(v.begin(), v.begin() + static_cast<long>(k), v.end());
-  return v[k];
-}
 
 }  // namespace
 
@@ -158,8 +152,8 @@ int main(int argc, char** argv) {
                 "p99 (ms)", "errors", "not ok");
   }
   std::printf("%-28s %11d %10.0f %10.3f %10.3f %8llu %8llu\n", args->GetOr("label", "resolve").c_str(),
-              concurrency, rate, Percentile(all, 0.50) / 1000, Percentile(all, 0.99) / 1000,
-              static_cast<unsigned long long>(shared.errors.load()),
+              concurrency, rate, mxd::bench::Percentile(all, 0.50) / 1000,
+              mxd::bench::Percentile(all, 0.99) / 1000, static_cast<unsigned long long>(shared.errors.load()),
               static_cast<unsigned long long>(shared.not_ok.load()));
   return shared.errors.load() == 0 ? EX_OK : EX_SOFTWARE;
 }
