@@ -42,6 +42,9 @@ int main(int argc, char** argv) {
   server.program = "delivery-svc";
   server.listen = cmd->listen;
   server.port_file = cmd->port_file;
+  server.tls_cert = cmd->args.GetOr("tls-cert", "");
+  server.tls_key = cmd->args.GetOr("tls-key", "");
+  server.tls_client_ca = cmd->args.GetOr("tls-client-ca", "");
   server.services = {&service};
   server.shutdown_grace = cmd->config.GetTime("shutdown_grace_time");
   server.on_draining = [&service](absl::Duration grace) { service.Drain(grace); };

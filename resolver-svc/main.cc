@@ -49,6 +49,9 @@ int main(int argc, char** argv) {
   server.program = "resolver-svc";
   server.listen = cmd->listen;
   server.port_file = cmd->port_file;
+  server.tls_cert = cmd->args.GetOr("tls-cert", "");
+  server.tls_key = cmd->args.GetOr("tls-key", "");
+  server.tls_client_ca = cmd->args.GetOr("tls-client-ca", "");
   server.services = {&service};
   server.shutdown_grace = config->GetTime("shutdown_grace_time");
   const std::string user = config->GetString("sandbox_user");

@@ -10,6 +10,7 @@
 #include <functional>
 
 #include "absl/strings/str_cat.h"
+#include "cli/client/grpc_channel.h"
 #include "cli/client/grpc_status.h"
 #include "mxd/v1/delivery.grpc.pb.h"
 
@@ -65,10 +66,12 @@ const char* ActionName(DeliverOutcome::Action a) {
 
 struct DeliverClient::Impl {
   std::unique_ptr<v1::Delivery::Stub> stub;
+  absl::Status channel_error;
 
   // `next` fills a chunk and returns false at the end (or sets *error).
   absl::StatusOr<DeliverResult> Run(const DeliverEnvelope& envelope, uint64_t size, absl::Duration timeout,
                                     const std::function<bool(std::string*, absl::Status*)>& next) {
+    if (!channel_error.ok()) return channel_error;
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
     v1::DeliverResponse resp;
@@ -115,8 +118,13 @@ struct DeliverClient::Impl {
   }
 };
 
-DeliverClient::DeliverClient(const std::string& target) : impl_(new Impl) {
-  impl_->stub = v1::Delivery::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+DeliverClient::DeliverClient(const std::string& target, const ChannelSecurity& security) : impl_(new Impl) {
+  auto channel = MakeChannel(target, security);
+  if (channel.ok()) {
+    impl_->stub = v1::Delivery::NewStub(*channel);
+  } else {
+    impl_->channel_error = channel.status();
+  }
 }
 
 DeliverClient::~DeliverClient() = default;

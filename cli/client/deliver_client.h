@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "cli/client/channel_security.h"
 #include "cli/client/resolve_client.h"
 
 namespace mxd::client {
@@ -51,7 +52,7 @@ struct DeliverResult {
 
 class DeliverClient {
  public:
-  explicit DeliverClient(const std::string& target);
+  explicit DeliverClient(const std::string& target, const ChannelSecurity& security = {});
   ~DeliverClient();
 
   // A non-OK status is the RPC's failure: INVALID_ARGUMENT for bad input

@@ -54,7 +54,8 @@ uint64_t StableHash(const std::string& s) {
   return h;
 }
 
-absl::StatusOr<std::unique_ptr<DeliveryRouter>> DeliveryRouter::Create(const std::string& spec) {
+absl::StatusOr<std::unique_ptr<DeliveryRouter>> DeliveryRouter::Create(const std::string& spec,
+                                                                       const ChannelSecurity& security) {
   std::vector<std::string> endpoints;
   for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
     part = absl::StripAsciiWhitespace(part);
@@ -69,10 +70,11 @@ absl::StatusOr<std::unique_ptr<DeliveryRouter>> DeliveryRouter::Create(const std
   if (endpoints.empty()) return absl::InvalidArgumentError("no delivery-svc endpoints in '" + spec + "'");
   std::sort(endpoints.begin(), endpoints.end());  // the same ring whatever the order given
   endpoints.erase(std::unique(endpoints.begin(), endpoints.end()), endpoints.end());
-  return std::unique_ptr<DeliveryRouter>(new DeliveryRouter(std::move(endpoints)));
+  return std::unique_ptr<DeliveryRouter>(new DeliveryRouter(std::move(endpoints), security));
 }
 
-DeliveryRouter::DeliveryRouter(std::vector<std::string> endpoints) : endpoints_(std::move(endpoints)) {
+DeliveryRouter::DeliveryRouter(std::vector<std::string> endpoints, ChannelSecurity security)
+    : endpoints_(std::move(endpoints)), security_(std::move(security)) {
   for (size_t i = 0; i < endpoints_.size(); ++i) {
     for (int v = 0; v < kVirtualNodes; ++v) ring_[StableHash(absl::StrCat(endpoints_[i], "#", v))] = i;
   }
@@ -94,7 +96,7 @@ std::vector<std::string> DeliveryRouter::Candidates(const std::string& nexthop) 
 
 DeliverClient* DeliveryRouter::ClientFor(const std::string& endpoint) {
   auto& c = clients_[endpoint];
-  if (!c) c = std::make_unique<DeliverClient>(endpoint);
+  if (!c) c = std::make_unique<DeliverClient>(endpoint, security_);
   return c.get();
 }
 

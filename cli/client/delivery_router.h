@@ -21,7 +21,8 @@ namespace mxd::client {
 
 class DeliveryRouter {
  public:
-  static absl::StatusOr<std::unique_ptr<DeliveryRouter>> Create(const std::string& endpoints);
+  static absl::StatusOr<std::unique_ptr<DeliveryRouter>> Create(const std::string& endpoints,
+                                                                const ChannelSecurity& security = {});
 
   // Replicas in the order to try them for `nexthop`.
   std::vector<std::string> Candidates(const std::string& nexthop) const;
@@ -36,10 +37,11 @@ class DeliveryRouter {
   static constexpr int kVirtualNodes = 128;  // ring points per replica: even spread
 
  private:
-  explicit DeliveryRouter(std::vector<std::string> endpoints);
+  DeliveryRouter(std::vector<std::string> endpoints, ChannelSecurity security);
   DeliverClient* ClientFor(const std::string& endpoint);
 
   std::vector<std::string> endpoints_;
+  ChannelSecurity security_;
   std::map<uint64_t, size_t> ring_;  // point -> endpoint index
   std::map<std::string, std::unique_ptr<DeliverClient>> clients_;
 };

@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include "cli/client/grpc_channel.h"
 #include "cli/client/grpc_status.h"
 #include "mxd/v1/resolver.grpc.pb.h"
 
@@ -9,15 +10,22 @@ namespace mxd::client {
 
 struct ResolveClient::Impl {
   std::unique_ptr<v1::Resolver::Stub> stub;
+  absl::Status channel_error;
 };
 
-ResolveClient::ResolveClient(const std::string& target) : impl_(new Impl) {
-  impl_->stub = v1::Resolver::NewStub(grpc::CreateChannel(target, grpc::InsecureChannelCredentials()));
+ResolveClient::ResolveClient(const std::string& target, const ChannelSecurity& security) : impl_(new Impl) {
+  auto channel = MakeChannel(target, security);
+  if (channel.ok()) {
+    impl_->stub = v1::Resolver::NewStub(*channel);
+  } else {
+    impl_->channel_error = channel.status();
+  }
 }
 
 ResolveClient::~ResolveClient() = default;
 
 absl::StatusOr<ResolveResult> ResolveClient::Resolve(const std::string& nexthop, absl::Duration timeout) {
+  if (!impl_->channel_error.ok()) return impl_->channel_error;
   grpc::ClientContext ctx;
   ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
   v1::ResolveRequest req;

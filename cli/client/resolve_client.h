@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
+#include "cli/client/channel_security.h"
 
 namespace mxd::client {
 
@@ -33,7 +34,7 @@ struct ResolveResult {
 class ResolveClient {
  public:
   // `target` is HOST:PORT of resolver-svc.
-  explicit ResolveClient(const std::string& target);
+  explicit ResolveClient(const std::string& target, const ChannelSecurity& security = {});
   ~ResolveClient();
 
   // A non-OK status is the RPC's failure (INVALID_ARGUMENT for a bad next

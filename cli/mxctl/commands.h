@@ -5,10 +5,18 @@
 #include <string>
 #include <vector>
 
+#include "cli/client/channel_security.h"
+#include "common/cli/arguments.h"
+
 namespace mxd::mxctl {
 
 int RunResolve(const std::vector<std::string>& args);
 int RunDeliver(const std::vector<std::string>& args);
+
+// --tls-ca/--tls-cert/--tls-key: mutual TLS to the services.
+inline client::ChannelSecurity Security(const ParsedArgs& args) {
+  return {args.GetOr("tls-ca", ""), args.GetOr("tls-cert", ""), args.GetOr("tls-key", "")};
+}
 
 // Prints "mxctl: <message>" and the usage line to stderr; returns EX_USAGE.
 int UsageError(const std::string& message, const std::string& usage);

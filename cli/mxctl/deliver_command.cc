@@ -33,7 +33,7 @@ using client::DeliverOutcome;
 constexpr char kUsage[] =
     "usage: mxctl deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP]\n"
     "                     [--resolver HOST:PORT] [--delivery HOST:PORT] [--json] [--timeout TIME]\n"
-    "                     [--queue-id ID] [FILE|-]";
+    "                     [--queue-id ID] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [FILE|-]";
 
 std::string ToJson(const client::DeliverResult& r) {
   std::string j = "{\"recipients\":[";
@@ -121,7 +121,10 @@ int RunDeliver(const std::vector<std::string>& args) {
                                  {"delivery"},
                                  {"timeout"},
                                  {"queue-id"},
-                                 {"json", false}});
+                                 {"json", false},
+                                 {"tls-ca"},
+                                 {"tls-cert"},
+                                 {"tls-key"}});
   if (!parsed.ok()) return UsageError(std::string(parsed.status().message()), kUsage);
   if (!parsed->Get("from")) return UsageError("missing --from (use --from '' for the null sender)", kUsage);
   auto to = parsed->values.find("to");
@@ -160,7 +163,8 @@ int RunDeliver(const std::vector<std::string>& args) {
     }
   }
 
-  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"));
+  const client::ChannelSecurity security = Security(*parsed);
+  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"), security);
   auto resolved = resolver.Resolve(nexthop, std::min(*timeout, absl::Minutes(1)));
   if (!resolved.ok()) {
     if (resolved.status().code() == absl::StatusCode::kInvalidArgument) {
@@ -186,7 +190,7 @@ int RunDeliver(const std::vector<std::string>& args) {
   env.arrival_time = absl::Now();
   // Several --delivery endpoints ("a:1,b:2" or "dns:NAME:PORT"): the next
   // hop picks the replica, the others take over when it is unavailable.
-  auto router = client::DeliveryRouter::Create(parsed->GetOr("delivery", "127.0.0.1:10052"));
+  auto router = client::DeliveryRouter::Create(parsed->GetOr("delivery", "127.0.0.1:10052"), security);
   if (!router.ok()) {
     std::fprintf(stderr, "mxctl: --delivery: %s\n", std::string(router.status().message()).c_str());
     return router.status().code() == absl::StatusCode::kInvalidArgument ? EX_USAGE : EX_TEMPFAIL;

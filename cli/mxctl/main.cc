@@ -15,7 +15,8 @@ constexpr char kMainUsage[] =
     "commands:\n"
     "  resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]\n"
     "  deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP] [--resolver HOST:PORT]\n"
-    "          [--delivery HOST:PORT] [--json] [--timeout TIME] [--queue-id ID] [FILE|-]\n";
+    "          [--delivery HOST:PORT] [--json] [--timeout TIME] [--queue-id ID] [FILE|-]\n"
+    "both take --tls-ca FILE --tls-cert FILE --tls-key FILE for services that require mutual TLS\n";
 
 int UsageError(const std::string& message, const std::string& usage) {
   std::fprintf(stderr, "mxctl: %s\n%s\n", message.c_str(), usage.c_str());

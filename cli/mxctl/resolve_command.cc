@@ -75,7 +75,8 @@ std::string ToTable(const std::string& nexthop, const ResolveResult& r) {
 }  // namespace
 
 int RunResolve(const std::vector<std::string>& args) {
-  auto parsed = ParseArgs(args, {{"resolver"}, {"timeout"}, {"json", false}});
+  auto parsed =
+      ParseArgs(args, {{"resolver"}, {"timeout"}, {"json", false}, {"tls-ca"}, {"tls-cert"}, {"tls-key"}});
   if (!parsed.ok()) return UsageError(std::string(parsed.status().message()), kUsage);
   if (parsed->positional.size() != 1) {
     return UsageError(parsed->positional.empty() ? "missing NEXTHOP" : "more than one NEXTHOP", kUsage);
@@ -84,7 +85,7 @@ int RunResolve(const std::vector<std::string>& args) {
   if (!timeout.ok()) return UsageError(absl::StrCat("--timeout: ", timeout.status().message()), kUsage);
 
   const std::string& nexthop = parsed->positional[0];
-  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"));
+  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"), Security(*parsed));
   auto result = resolver.Resolve(nexthop, *timeout);
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kInvalidArgument) {

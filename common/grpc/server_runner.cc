@@ -8,7 +8,11 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
+#include <iterator>
+#include <utility>
 
+#include "absl/status/statusor.h"
+#include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/json_log.h"
@@ -25,6 +29,39 @@ sigset_t TerminationSignals() {
 }
 
 // Writes atomically (rename) so a reader never sees a half-written port.
+bool ReadFile(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return false;
+  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return true;
+}
+
+// Server credentials: mutual TLS when configured, plain text otherwise.
+absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& o) {
+  if (o.tls_cert.empty() && o.tls_key.empty() && o.tls_client_ca.empty()) {
+    return grpc::InsecureServerCredentials();
+  }
+  if (o.tls_cert.empty() || o.tls_key.empty() || o.tls_client_ca.empty()) {
+    return absl::InvalidArgumentError("--tls-cert, --tls-key and --tls-client-ca go together");
+  }
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
+  for (const auto& [path, out] :
+       {std::pair{o.tls_cert, &pair.cert_chain}, std::pair{o.tls_key, &pair.private_key},
+        std::pair{o.tls_client_ca, &ssl.pem_root_certs}}) {
+    if (!ReadFile(path, out) || out->empty()) {
+      return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+    }
+  }
+  ssl.pem_key_cert_pairs.push_back(pair);
+  return grpc::SslServerCredentials(ssl);
+}
+
+bool IsLoopback(const std::string& listen) {
+  return absl::StartsWith(listen, "127.") || absl::StartsWith(listen, "[::1]") ||
+         absl::StartsWith(listen, "localhost:");
+}
+
 bool WritePortFile(const std::string& path, int port) {
   const std::string tmp = path + ".tmp";
   {
@@ -46,9 +83,21 @@ void BlockTerminationSignals() {
 int RunGrpcServer(const ServerOptions& options) {
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
+  auto credentials = Credentials(options);
+  if (!credentials.ok()) {
+    LogError("bad_configuration", {{"program", options.program}, {"error", credentials.status().message()}});
+    return EX_CONFIG;
+  }
+  if (options.tls_cert.empty() && !IsLoopback(options.listen)) {
+    LogWarning("plaintext_grpc", {{"program", options.program},
+                                  {"listen", options.listen},
+                                  {"warning",
+                                   "gRPC without TLS on a non-loopback address: use --tls-cert, "
+                                   "--tls-key and --tls-client-ca, or a mesh that encrypts"}});
+  }
   grpc::ServerBuilder builder;
   int port = 0;
-  builder.AddListeningPort(options.listen, grpc::InsecureServerCredentials(), &port);
+  builder.AddListeningPort(options.listen, *credentials, &port);
   for (grpc::Service* s : options.services) builder.RegisterService(s);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {

@@ -23,6 +23,11 @@ struct ServerOptions {
   std::string listen;     // HOST:PORT
   std::string port_file;  // written with the bound port, when not empty
   std::vector<grpc::Service*> services;
+  // Mutual TLS: PEM files of the server's certificate and key, and of the CA
+  // that client certificates must chain to. All empty: plain text.
+  std::string tls_cert;
+  std::string tls_key;
+  std::string tls_client_ca;
   // Runs once the server listens (threads started, port written): the
   // sandbox goes on here. An error stops the server.
   std::function<absl::Status()> after_start;

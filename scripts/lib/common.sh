@@ -10,7 +10,7 @@ MXD_BUILD_PACKAGES=(
   libabsl-dev libc-ares-dev libssl-dev libseccomp-dev libgtest-dev libgmock-dev
 )
 MXD_TEST_PACKAGES=(
-  python3 python3-grpcio python3-protobuf python3-dnslib python3-aiosmtpd nsd postfix
+  python3 python3-grpcio python3-protobuf python3-dnslib python3-aiosmtpd nsd postfix openssl
 )
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }

@@ -183,6 +183,20 @@ class Failures(DeliveryTestBase):
         self.assertEqual(busy.commands(), [])
         self.assertEqual(gone.commands(), [])
 
+    def test_fallback_relays_come_last(self):
+        relay = self.fault({})
+        mx = self.fault({})
+        routes = [resolver_pb2.Route(host="relay.mxd.test", port=relay.port, addresses=["127.0.0.1"], fallback=True),
+                  resolver_pb2.Route(host="mx.mxd.test", port=mx.port, addresses=["127.0.0.1"], preference=10)]
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], 0, routes=routes, nexthop="mxd.test")
+        self.assertEqual(resp.outcomes[0].host, "mx.mxd.test")
+        self.assertEqual(relay.connections(), 0)
+        mx.proc.terminate()  # the MX host gone: now the relay takes it
+        mx.proc.wait()
+        resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], 0, routes=routes, nexthop="mxd.test")
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertEqual(resp.outcomes[0].host, "relay.mxd.test")
+
     def test_every_address_failing_defers_with_the_last_reason(self):
         closed_port = free_port()
         gone = self.fault({"GREETING": {"reply": "554 5.7.1 go away"}})

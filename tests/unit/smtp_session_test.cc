@@ -427,6 +427,29 @@ TEST_F(SessionTest, ResetAndQuit) {
   EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);  // smtp_skip_quit_response
 }
 
+TEST_F(SessionTest, QuitWaitsForItsReplyWhenAskedTo) {
+  settings_.skip_quit_response = false;
+  Handshake(kEhloPlain);
+  session_->TakeOutcomes();
+  // Not delivering anything: a ready session says goodbye.
+  SmtpSession ready(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, nullptr, now_);
+  ready.OnReceived("220 hi\r\n", now_);
+  ready.output().clear();
+  ready.OnReceived("250 mx.example\r\n", now_);
+  ASSERT_EQ(ready.status(), SmtpSession::Status::kReady);
+  ready.Quit(now_);
+  EXPECT_EQ(ready.output(), "QUIT\r\n");
+  EXPECT_EQ(ready.status(), SmtpSession::Status::kBusy);
+  ready.OnReceived("221 bye\r\n", now_);
+  EXPECT_EQ(ready.status(), SmtpSession::Status::kClosed);
+  // No answer within smtp_quit_timeout loses nothing either.
+  SmtpSession silent(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, nullptr, now_);
+  silent.OnReceived("220 hi\r\n250 mx\r\n", now_);
+  silent.Quit(now_);
+  silent.OnTimer(now_ + settings_.quit_timeout);
+  EXPECT_EQ(silent.status(), SmtpSession::Status::kClosed);
+}
+
 // Whatever the server does, every recipient gets exactly one outcome, and
 // nobody is "delivered" unless the server said 2xx to the end of data.
 TEST_F(SessionTest, RandomServersNeverBreakTheInvariants) {

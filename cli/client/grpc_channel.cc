@@ -1,0 +1,38 @@
+#include "cli/client/grpc_channel.h"
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iterator>
+
+#include "absl/strings/str_cat.h"
+
+namespace mxd::client {
+namespace {
+
+absl::Status Read(const std::string& path, std::string* out) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& target,
+                                                           const ChannelSecurity& security) {
+  if (!security.tls()) return grpc::CreateChannel(target, grpc::InsecureChannelCredentials());
+  grpc::SslCredentialsOptions ssl;
+  if (!security.ca_file.empty()) {
+    if (absl::Status s = Read(security.ca_file, &ssl.pem_root_certs); !s.ok()) return s;
+  }
+  if (!security.cert_file.empty()) {
+    if (absl::Status s = Read(security.cert_file, &ssl.pem_cert_chain); !s.ok()) return s;
+  }
+  if (!security.key_file.empty()) {
+    if (absl::Status s = Read(security.key_file, &ssl.pem_private_key); !s.ok()) return s;
+  }
+  return grpc::CreateChannel(target, grpc::SslCredentials(ssl));
+}
+
+}  // namespace mxd::client
