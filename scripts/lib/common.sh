@@ -11,7 +11,15 @@ MXD_BUILD_PACKAGES=(
 )
 MXD_TEST_PACKAGES=(
   python3 python3-grpcio python3-protobuf python3-dnslib python3-aiosmtpd nsd postfix openssl
+  docker-compose
 )
+
+# Tools checked by command rather than package: the machine may have newer
+# ones from elsewhere (kubectl with kustomize v5, Node.js 20).
+ensure_commands() {
+  command -v node >/dev/null && command -v npm >/dev/null || ensure_packages nodejs npm
+  command -v kubectl >/dev/null || ensure_packages kubernetes-client
+}
 
 log() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
