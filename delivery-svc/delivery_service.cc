@@ -186,7 +186,24 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   // The envelope in the session's terms.
   void Prepare() {
     msg_.sender = envelope_.sender();
-    for (const v1::Recipient& r : envelope_.recipients()) msg_.recipients.push_back(r.address());
+    for (const v1::Recipient& r : envelope_.recipients()) {
+      msg_.recipients.push_back(r.address());
+      RecipientDsn dsn;
+      for (int n : r.notify()) {
+        if (!dsn.notify.empty()) dsn.notify += ",";
+        dsn.notify += n == v1::DSN_NOTIFY_NEVER     ? "NEVER"
+                      : n == v1::DSN_NOTIFY_SUCCESS ? "SUCCESS"
+                      : n == v1::DSN_NOTIFY_FAILURE ? "FAILURE"
+                                                    : "DELAY";
+      }
+      dsn.orcpt = r.orcpt();
+      msg_.dsn.push_back(std::move(dsn));
+    }
+    msg_.dsn_ret = envelope_.dsn_ret() == v1::DSN_RET_FULL   ? "FULL"
+                   : envelope_.dsn_ret() == v1::DSN_RET_HDRS ? "HDRS"
+                                                             : "";
+    msg_.dsn_envid = envelope_.dsn_envid();
+    msg_.smtputf8 = envelope_.smtputf8();
     // A body declared 7bit that has 8-bit octets is 8-bit all the same.
     msg_.eight_bit = envelope_.body_type() == v1::BODY_TYPE_8BITMIME || spool_->saw_8bit();
     if (envelope_.has_arrival_time()) {

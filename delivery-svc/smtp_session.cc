@@ -14,6 +14,26 @@ constexpr size_t kMaxTranscriptLineLength = 512;
 
 bool Accepted(const SmtpReply& r) { return r.code / 100 == 2; }
 
+}  // namespace
+
+// RFC 3461 xtext: "+", "=" and octets outside 33..126 as "+XX".
+std::string XtextEncode(absl::string_view s) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 33 || c > 126 || c == '+' || c == '=') {
+      out.push_back('+');
+      out.push_back(kHex[c >> 4]);
+      out.push_back(kHex[c & 15]);
+    } else {
+      out.push_back(static_cast<char>(c));
+    }
+  }
+  return out;
+}
+
+namespace {
+
 std::string DefaultEnhanced(int code) {
   switch (code / 100) {
     case 2: return "2.0.0";
@@ -286,15 +306,31 @@ void SmtpSession::BeginTransaction(absl::Time now) {
     return FinishMessage();
   }
 
+  if (msg_->smtputf8 && !features_.smtputf8) {
+    // RFC 6531: without SMTPUTF8 the server cannot take this message.
+    RecipientOutcome o;
+    o.action = DeliveryAction::kBounced;
+    o.enhanced = "5.6.7";
+    o.reason = absl::StrCat("SMTPUTF8 is required, but was not offered by host ", peer_.Name());
+    o.host = peer_.host;
+    o.ip = peer_.ip;
+    rcpts_.DecideRemaining(o);
+    txn_end_ = n;
+    return FinishMessage();
+  }
+
   std::string mail = absl::StrCat("MAIL FROM:<", msg_->sender, ">");
   if (features_.size) absl::StrAppend(&mail, " SIZE=", size);
   if (msg_->eight_bit && features_.eightbitmime) absl::StrAppend(&mail, " BODY=8BITMIME");
+  if (msg_->smtputf8) absl::StrAppend(&mail, " SMTPUTF8");
+  if (features_.dsn) {
+    if (!msg_->dsn_ret.empty()) absl::StrAppend(&mail, " RET=", msg_->dsn_ret);
+    if (!msg_->dsn_envid.empty()) absl::StrAppend(&mail, " ENVID=", XtextEncode(msg_->dsn_envid));
+  }
   Send(Phase::kMail, mail);
   if (features_.pipelining) {
     // RFC 2920: MAIL, every RCPT and DATA in one batch; replies come in order.
-    for (size_t i = txn_begin_; i < txn_end_; ++i) {
-      Send(Phase::kRcpt, absl::StrCat("RCPT TO:<", msg_->recipients[i], ">"), i);
-    }
+    for (size_t i = txn_begin_; i < txn_end_; ++i) Send(Phase::kRcpt, RcptCommand(i), i);
     Send(Phase::kData, "DATA");
   }
 }
@@ -302,9 +338,7 @@ void SmtpSession::BeginTransaction(absl::Time now) {
 void SmtpSession::HandleMail(const SmtpReply& reply, absl::Time now) {
   if (Accepted(reply)) {
     mail_accepted_ = true;
-    if (!features_.pipelining) {
-      Send(Phase::kRcpt, absl::StrCat("RCPT TO:<", msg_->recipients[txn_begin_], ">"), txn_begin_);
-    }
+    if (!features_.pipelining) Send(Phase::kRcpt, RcptCommand(txn_begin_), txn_begin_);
     return;
   }
   for (size_t i = txn_begin_; i < txn_end_; ++i) rcpts_.Decide(i, FromReply(reply, Phase::kMail));
@@ -317,11 +351,13 @@ void SmtpSession::HandleRcpt(size_t rcpt, const SmtpReply& reply, absl::Time now
   if (Accepted(reply)) {
     accepted_.push_back(rcpt);
   } else {
-    rcpts_.Decide(rcpt, FromReply(reply, Phase::kRcpt));
+    RecipientOutcome o = FromReply(reply, Phase::kRcpt);
+    o.dsn_passed = DsnFor(rcpt);
+    rcpts_.Decide(rcpt, std::move(o));
   }
   if (features_.pipelining) return;
   if (rcpt + 1 < txn_end_) {
-    Send(Phase::kRcpt, absl::StrCat("RCPT TO:<", msg_->recipients[rcpt + 1], ">"), rcpt + 1);
+    Send(Phase::kRcpt, RcptCommand(rcpt + 1), rcpt + 1);
   } else if (accepted_.empty()) {
     need_rset_ = true;  // MAIL is open: clear it before the next transaction
     EndTransaction(now);
@@ -390,13 +426,37 @@ void SmtpSession::SendFinalDot(absl::Time now) {
 }
 
 void SmtpSession::HandleDot(const SmtpReply& reply, absl::Time now) {
-  for (size_t i : accepted_) rcpts_.Decide(i, FromReply(reply, Phase::kDot));
+  for (size_t i : accepted_) {
+    RecipientOutcome o = FromReply(reply, Phase::kDot);
+    o.dsn_passed = DsnFor(i);
+    rcpts_.Decide(i, std::move(o));
+  }
   EndTransaction(now);
 }
 
 void SmtpSession::EndTransaction(absl::Time now) {
   if (!expect_.empty()) return;  // pipelined replies of this transaction still to come
   BeginTransaction(now);
+}
+
+bool SmtpSession::DsnFor(size_t i) const {
+  return features_.dsn && i < msg_->dsn.size() &&
+         (!msg_->dsn[i].notify.empty() || !msg_->dsn[i].orcpt.empty());
+}
+
+std::string SmtpSession::RcptCommand(size_t i) const {
+  std::string cmd = absl::StrCat("RCPT TO:<", msg_->recipients[i], ">");
+  if (DsnFor(i)) {
+    const RecipientDsn& d = msg_->dsn[i];
+    if (!d.notify.empty()) absl::StrAppend(&cmd, " NOTIFY=", d.notify);
+    if (!d.orcpt.empty()) {
+      const size_t semi = d.orcpt.find(';');
+      const std::string type = semi == std::string::npos ? "rfc822" : d.orcpt.substr(0, semi);
+      const std::string addr = semi == std::string::npos ? d.orcpt : d.orcpt.substr(semi + 1);
+      absl::StrAppend(&cmd, " ORCPT=", type, ";", XtextEncode(addr));
+    }
+  }
+  return cmd;
 }
 
 void SmtpSession::FinishMessage() {

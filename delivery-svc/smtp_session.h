@@ -62,13 +62,26 @@ class MessageContent {
   virtual bool Read(uint64_t offset, size_t max, std::string* out) const = 0;
 };
 
+// RFC 3461 parameters of one recipient, passed on when the server offers DSN.
+struct RecipientDsn {
+  std::string notify;  // "NEVER" or e.g. "SUCCESS,FAILURE"; "" for none
+  std::string orcpt;   // "rfc822;user@example.com"; "" for none
+};
+
 struct MessageEnvelope {
   std::string sender;  // without brackets; "" is the null sender
   std::vector<std::string> recipients;
-  bool eight_bit = false;       // BODY=8BITMIME when the server offers it
-  bool pix_workaround = false;  // send the final "." alone after pix_delay
+  std::vector<RecipientDsn> dsn;  // empty, or one per recipient
+  std::string dsn_ret;            // "FULL", "HDRS" or ""
+  std::string dsn_envid;          // "" for none
+  bool smtputf8 = false;          // the envelope or headers need SMTPUTF8 (RFC 6531)
+  bool eight_bit = false;         // BODY=8BITMIME when the server offers it
+  bool pix_workaround = false;    // send the final "." alone after pix_delay
   const MessageContent* content = nullptr;
 };
+
+// RFC 3461 xtext encoding (ENVID, ORCPT).
+std::string XtextEncode(absl::string_view s);
 
 class SmtpSession {
  public:
@@ -148,6 +161,8 @@ class SmtpSession {
   void PumpBody(absl::Time now);
   void SendFinalDot(absl::Time now);
   void FinishMessage();
+  std::string RcptCommand(size_t i) const;
+  bool DsnFor(size_t i) const;
   // Connection-level failure: remaining recipients deferred, connection closed.
   void Fail(const std::string& reason, absl::Time now, bool try_next);
   void Record(const std::string& line);

@@ -568,6 +568,7 @@ class PostfixSmtpd(unittest.TestCase):
             "plain": [],
             "no_pipelining": ["smtpd_discard_ehlo_keywords=pipelining,8bitmime"],
             "small": ["message_size_limit=200"],
+            "no_smtputf8": ["smtpd_discard_ehlo_keywords=smtputf8"],
         })
 
     @classmethod
@@ -603,6 +604,33 @@ class PostfixSmtpd(unittest.TestCase):
         self.assertNotIn("S: 250-PIPELINING", chat)
         # Without 8BITMIME offered, no BODY= parameter (sent as is until conversion exists).
         self.assertIn("C: MAIL FROM:<sender@mxd.test> SIZE=%d" % len(MESSAGE), chat)
+
+    def test_dsn_parameters_are_passed_on(self):
+        def dsn(env):
+            env.recipients[0].notify.extend([delivery_pb2.DSN_NOTIFY_SUCCESS, delivery_pb2.DSN_NOTIFY_FAILURE])
+            env.recipients[0].orcpt = "rfc822;original+tag@accept.test"
+            env.dsn_ret = delivery_pb2.DSN_RET_HDRS
+            env.dsn_envid = "QUEUE 17"
+        resp = self.svc.deliver(MESSAGE, ["a@accept.test", "b@accept.test"], self.postfix.ports["plain"],
+                                envelope_extra=dsn)
+        self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, DELIVERED])
+        self.assertEqual([o.dsn_passed for o in resp.outcomes], [True, False])
+        chat = [l["line"] for l in self.svc.log_lines() if l["event"] == "smtp_chat"]
+        self.assertIn("C: RCPT TO:<a@accept.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;original+2Btag@accept.test",
+                      chat)
+        self.assertTrue(any(l.endswith("RET=HDRS ENVID=QUEUE+2017") for l in chat), chat)
+
+    def test_smtputf8(self):
+        def utf8(env):
+            env.smtputf8 = True
+        resp = self.svc.deliver(MESSAGE, ["j\u00f6rg@accept.test"], self.postfix.ports["plain"], envelope_extra=utf8)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
+        chat = [l["line"] for l in self.svc.log_lines() if l["event"] == "smtp_chat"]
+        self.assertTrue(any(l.startswith("C: MAIL FROM:<sender@mxd.test>") and l.endswith(" SMTPUTF8") for l in chat))
+        resp = self.svc.deliver(MESSAGE, ["j\u00f6rg@accept.test"], self.postfix.ports["no_smtputf8"],
+                                envelope_extra=utf8)
+        self.assertEqual(resp.outcomes[0].action, BOUNCED)
+        self.assertEqual(resp.outcomes[0].enhanced_status, "5.6.7")
 
     def test_message_size_limit(self):
         big = MESSAGE + b"x" * 300 + b"\r\n"

@@ -427,6 +427,40 @@ TEST_F(SessionTest, ResetAndQuit) {
   EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);  // smtp_skip_quit_response
 }
 
+TEST_F(SessionTest, DsnParametersOnlyWhenOffered) {
+  env_.dsn = {{"SUCCESS,FAILURE", "rfc822;bob+tag@example.com"}, {"", ""}};
+  env_.dsn_ret = "HDRS";
+  env_.dsn_envid = "Q1 42";
+  Handshake("250-mx.example\r\n250-PIPELINING\r\n250 DSN\r\n");
+  EXPECT_EQ(Client(),
+            "MAIL FROM:<alice@example.org> RET=HDRS ENVID=Q1+2042\r\n"
+            "RCPT TO:<bob@example.com> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;bob+2Btag@example.com\r\n"
+            "RCPT TO:<carol@example.com>\r\nDATA\r\n");
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  Client();
+  Server("250 ok\r\n");
+  auto o = session_->TakeOutcomes();
+  EXPECT_TRUE(o[0].dsn_passed);   // the server will send the notices it was asked for
+  EXPECT_FALSE(o[1].dsn_passed);  // nothing was asked for carol
+
+  Handshake(kEhloPipelining);  // no DSN offered: nothing passed on
+  EXPECT_EQ(Client().find("NOTIFY"), std::string::npos);
+}
+
+TEST_F(SessionTest, Smtputf8NeedsTheExtension) {
+  env_.smtputf8 = true;
+  Handshake(kEhloPipelining);
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_EQ(Client(), "");
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[0].enhanced, "5.6.7");
+  EXPECT_EQ(o[0].reason, "SMTPUTF8 is required, but was not offered by host mx.example[192.0.2.1]");
+
+  Handshake("250-mx.example\r\n250 SMTPUTF8\r\n");
+  EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org> SMTPUTF8\r\n");
+}
+
 TEST_F(SessionTest, QuitWaitsForItsReplyWhenAskedTo) {
   settings_.skip_quit_response = false;
   Handshake(kEhloPlain);
@@ -485,6 +519,18 @@ TEST_F(SessionTest, RandomServersNeverBreakTheInvariants) {
       EXPECT_FALSE(r.reason.empty());
     }
   }
+}
+
+}  // namespace
+}  // namespace mxd
+
+namespace mxd {
+namespace {
+
+TEST(Xtext, EncodesPlusEqualsAndNonPrintables) {
+  EXPECT_EQ(XtextEncode("user@example.com"), "user@example.com");
+  EXPECT_EQ(XtextEncode("a+b=c d"), "a+2Bb+3Dc+20d");
+  EXPECT_EQ(XtextEncode("\xc3\xa9"), "+C3+A9");
 }
 
 }  // namespace
