@@ -32,7 +32,7 @@ void DataEncoder::Encode(absl::string_view chunk, std::string* out) {
       ++i;
       continue;
     }
-    if (line_length_ == 0 && c == '.') {
+    if (dot_stuff_ && line_length_ == 0 && c == '.') {
       out->push_back('.');
       ++line_length_;
     }

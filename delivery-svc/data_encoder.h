@@ -15,7 +15,9 @@ namespace mxd {
 
 class DataEncoder {
  public:
-  explicit DataEncoder(size_t line_length_limit = 998) : limit_(line_length_limit) {}
+  // `dot_stuff` is off for BDAT (RFC 3030), where no line ends the content.
+  explicit DataEncoder(size_t line_length_limit = 998, bool dot_stuff = true)
+      : limit_(line_length_limit), dot_stuff_(dot_stuff) {}
 
   // Appends the wire form of `chunk` to `out`.
   void Encode(absl::string_view chunk, std::string* out);
@@ -27,6 +29,7 @@ class DataEncoder {
   void EndLine(std::string* out);
 
   size_t limit_;
+  bool dot_stuff_;
   size_t line_length_ = 0;   // octets on the current output line
   bool pending_cr_ = false;  // a CR whose LF may be in the next chunk
 };

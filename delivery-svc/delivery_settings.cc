@@ -30,6 +30,7 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c) {
   const int64_t line_limit = c.GetInt("smtp_line_length_limit");
   s.line_length_limit = line_limit == 0 ? SIZE_MAX : static_cast<size_t>(line_limit);
   s.recipient_limit = static_cast<size_t>(c.GetInt("smtp_destination_recipient_limit"));
+  s.chunking = c.GetBool("smtp_chunking_enable");
 
   d.connect_timeout = c.GetTime("smtp_connect_timeout");
   d.pix_threshold = c.GetTime("smtp_pix_workaround_threshold_time");

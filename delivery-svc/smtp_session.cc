@@ -63,7 +63,9 @@ absl::string_view SmtpSession::While(Phase phase) {
     case Phase::kData: return "sending DATA command";
     case Phase::kBody: return "sending message body";
     case Phase::kDot:
-    case Phase::kIgnoredDot: return "sending end of data -- message may be sent more than once";
+    case Phase::kIgnoredDot:
+    case Phase::kBdatLast: return "sending end of data -- message may be sent more than once";
+    case Phase::kBdat: return "sending message body";
     case Phase::kRset: return "sending RSET";
     case Phase::kQuit: return "sending QUIT";
   }
@@ -81,6 +83,8 @@ absl::string_view SmtpSession::InReplyTo(Phase phase) {
     case Phase::kBody:
     case Phase::kDot:
     case Phase::kIgnoredDot: return "end of DATA";
+    case Phase::kBdat: return "BDAT";
+    case Phase::kBdatLast: return "BDAT LAST";
     case Phase::kRset: return "RSET";
     case Phase::kQuit: return "QUIT";
   }
@@ -95,9 +99,11 @@ absl::Duration SmtpSession::TimeoutFor(Phase phase) const {
     case Phase::kMail: return s_.mail_timeout;
     case Phase::kRcpt: return s_.rcpt_timeout;
     case Phase::kData: return s_.data_init_timeout;
-    case Phase::kBody: return s_.data_xfer_timeout;
+    case Phase::kBody:
+    case Phase::kBdat: return s_.data_xfer_timeout;
     case Phase::kDot:
-    case Phase::kIgnoredDot: return s_.data_done_timeout;
+    case Phase::kIgnoredDot:
+    case Phase::kBdatLast: return s_.data_done_timeout;
     case Phase::kRset: return s_.rset_timeout;
     case Phase::kQuit: return s_.quit_timeout;
   }
@@ -132,7 +138,7 @@ RecipientOutcome SmtpSession::FromReply(const SmtpReply& r, Phase phase) const {
   o.host = peer_.host;
   o.ip = peer_.ip;
   o.enhanced = r.enhanced.empty() ? DefaultEnhanced(r.code) : r.enhanced;
-  if (phase == Phase::kDot && Accepted(r)) {
+  if ((phase == Phase::kDot || phase == Phase::kBdatLast) && Accepted(r)) {
     o.action = DeliveryAction::kDelivered;
     o.reason = r.Quoted();
     return o;
@@ -229,6 +235,8 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
     case Phase::kBody:
     case Phase::kDot: return HandleDot(reply, now);
     case Phase::kIgnoredDot: return EndTransaction(now);
+    case Phase::kBdat: return HandleBdat(reply, false, now);
+    case Phase::kBdatLast: return HandleBdat(reply, true, now);
     case Phase::kRset:
       if (!Accepted(reply)) {
         return Fail(
@@ -289,6 +297,8 @@ void SmtpSession::BeginTransaction(absl::Time now) {
   txn_end_ = std::min(n, txn_begin_ + std::max<size_t>(1, s_.recipient_limit));
   accepted_.clear();
   mail_accepted_ = false;
+  use_bdat_ = s_.chunking && features_.chunking;
+  bdat_failed_ = false;
   status_ = Status::kBusy;
   last_activity_ = now;
 
@@ -331,7 +341,9 @@ void SmtpSession::BeginTransaction(absl::Time now) {
   if (features_.pipelining) {
     // RFC 2920: MAIL, every RCPT and DATA in one batch; replies come in order.
     for (size_t i = txn_begin_; i < txn_end_; ++i) Send(Phase::kRcpt, RcptCommand(i), i);
-    Send(Phase::kData, "DATA");
+    // With BDAT the content waits for the RCPT replies: nothing is sent for
+    // a transaction without recipients.
+    if (!use_bdat_) Send(Phase::kData, "DATA");
   }
 }
 
@@ -347,7 +359,11 @@ void SmtpSession::HandleMail(const SmtpReply& reply, absl::Time now) {
 }
 
 void SmtpSession::HandleRcpt(size_t rcpt, const SmtpReply& reply, absl::Time now) {
-  if (!mail_accepted_) return;  // MAIL failed: already decided
+  if (!mail_accepted_) {  // MAIL failed: already decided
+    // Pipelined without DATA (BDAT): the last RCPT reply ends the transaction.
+    if (use_bdat_ && rcpt + 1 == txn_end_) EndTransaction(now);
+    return;
+  }
   if (Accepted(reply)) {
     accepted_.push_back(rcpt);
   } else {
@@ -355,15 +371,24 @@ void SmtpSession::HandleRcpt(size_t rcpt, const SmtpReply& reply, absl::Time now
     o.dsn_passed = DsnFor(rcpt);
     rcpts_.Decide(rcpt, std::move(o));
   }
-  if (features_.pipelining) return;
+  if (features_.pipelining) {
+    if (use_bdat_ && rcpt + 1 == txn_end_) StartContent(now);
+    return;
+  }
   if (rcpt + 1 < txn_end_) {
     Send(Phase::kRcpt, RcptCommand(rcpt + 1), rcpt + 1);
-  } else if (accepted_.empty()) {
-    need_rset_ = true;  // MAIL is open: clear it before the next transaction
-    EndTransaction(now);
   } else {
-    Send(Phase::kData, "DATA");
+    StartContent(now);
   }
+}
+
+void SmtpSession::StartContent(absl::Time now) {
+  if (accepted_.empty()) {
+    need_rset_ = true;  // MAIL is open: clear it before the next transaction
+    return EndTransaction(now);
+  }
+  if (!use_bdat_) return Send(Phase::kData, "DATA");
+  StartBody(now);
 }
 
 void SmtpSession::HandleData(const SmtpReply& reply, absl::Time now) {
@@ -374,12 +399,7 @@ void SmtpSession::HandleData(const SmtpReply& reply, absl::Time now) {
       Send(Phase::kIgnoredDot, ".");
       return;
     }
-    in_body_ = true;
-    body_offset_ = 0;
-    encoder_ = DataEncoder(s_.line_length_limit);
-    waiting_phase_ = Phase::kBody;
-    last_activity_ = now;
-    PumpBody(now);
+    StartBody(now);
     return;
   }
   if (mail_accepted_) {
@@ -397,10 +417,54 @@ void SmtpSession::HandleData(const SmtpReply& reply, absl::Time now) {
   EndTransaction(now);
 }
 
+void SmtpSession::StartBody(absl::Time now) {
+  in_body_ = true;
+  body_offset_ = 0;
+  encoder_ = DataEncoder(s_.line_length_limit, /*dot_stuff=*/!use_bdat_);
+  waiting_phase_ = Phase::kBody;
+  last_activity_ = now;
+  PumpBody(now);
+}
+
+void SmtpSession::HandleBdat(const SmtpReply& reply, bool last, absl::Time now) {
+  if (!bdat_failed_) {
+    if (!Accepted(reply)) {
+      // Refused midway: the transaction is over for every accepted recipient;
+      // replies to chunks already sent are ignored.
+      bdat_failed_ = true;
+      in_body_ = false;
+      need_rset_ = true;
+      for (size_t i : accepted_) rcpts_.Decide(i, FromReply(reply, last ? Phase::kBdatLast : Phase::kBdat));
+    } else if (last) {
+      for (size_t i : accepted_) {
+        RecipientOutcome o = FromReply(reply, Phase::kBdatLast);
+        o.dsn_passed = DsnFor(i);
+        rcpts_.Decide(i, std::move(o));
+      }
+    }
+  }
+  if (!in_body_) EndTransaction(now);
+}
+
 void SmtpSession::PumpBody(absl::Time now) {
   while (in_body_ && out_.size() < kBodyBufferHighWater) {
     if (!msg_->content->Read(body_offset_, kReadSize, &chunk_)) {
       return Fail("error reading the message content", now, false);
+    }
+    if (use_bdat_) {
+      // RFC 3030: each chunk says its size; the last one says LAST.
+      std::string encoded;
+      if (chunk_.empty()) {
+        encoder_.Finish(&encoded);
+        in_body_ = false;
+        Send(Phase::kBdatLast, absl::StrCat("BDAT ", encoded.size(), " LAST"));
+      } else {
+        body_offset_ += chunk_.size();
+        encoder_.Encode(chunk_, &encoded);
+        Send(Phase::kBdat, absl::StrCat("BDAT ", encoded.size()));
+      }
+      out_ += encoded;
+      continue;
     }
     if (chunk_.empty()) {
       encoder_.Finish(&out_);

@@ -44,6 +44,7 @@ struct SessionSettings {
   absl::Duration pix_delay = absl::Seconds(10);
   size_t line_length_limit = 998;
   size_t recipient_limit = 50;
+  bool chunking = true;  // BDAT (RFC 3030) when the server offers CHUNKING
 };
 
 struct SmtpPeer {
@@ -141,7 +142,21 @@ class SmtpSession {
   static constexpr size_t kBodyBufferHighWater = 64 * 1024;
 
  private:
-  enum class Phase { kGreeting, kEhlo, kHelo, kMail, kRcpt, kData, kBody, kDot, kIgnoredDot, kRset, kQuit };
+  enum class Phase {
+    kGreeting,
+    kEhlo,
+    kHelo,
+    kMail,
+    kRcpt,
+    kData,
+    kBody,
+    kDot,
+    kIgnoredDot,
+    kBdat,
+    kBdatLast,
+    kRset,
+    kQuit
+  };
   struct Expect {
     Phase phase;
     size_t rcpt = 0;  // for kRcpt
@@ -157,6 +172,10 @@ class SmtpSession {
   void HandleRcpt(size_t rcpt, const SmtpReply& reply, absl::Time now);
   void HandleData(const SmtpReply& reply, absl::Time now);
   void HandleDot(const SmtpReply& reply, absl::Time now);
+  void HandleBdat(const SmtpReply& reply, bool last, absl::Time now);
+  // After the RCPT replies: the content, by DATA or by BDAT.
+  void StartContent(absl::Time now);
+  void StartBody(absl::Time now);
   void EndTransaction(absl::Time now);
   void PumpBody(absl::Time now);
   void SendFinalDot(absl::Time now);
@@ -195,6 +214,8 @@ class SmtpSession {
   Phase waiting_phase_ = Phase::kGreeting;  // for timeouts when nothing is expected
 
   // Body transfer.
+  bool use_bdat_ = false;     // this transaction sends the content with BDAT
+  bool bdat_failed_ = false;  // a BDAT chunk was refused: the rest is ignored
   bool in_body_ = false;
   bool pix_waiting_ = false;
   uint64_t body_offset_ = 0;

@@ -295,6 +295,12 @@ const ParameterSpec kParameters[] = {
      .users = kDeliverySvc,
      .min = 1,
      .max = 1073741824},
+    {.name = "smtp_chunking_enable",
+     .type = ParamType::kBool,
+     .default_value = "yes",
+     .description = "Send the message with BDAT (RFC 3030 CHUNKING) when the server offers it, instead "
+                    "of DATA.",
+     .users = kDeliverySvc},
     {.name = "smtp_connection_cache_on_demand",
      .type = ParamType::kBool,
      .default_value = "yes",

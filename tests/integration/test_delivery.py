@@ -586,7 +586,8 @@ class PostfixSmtpd(unittest.TestCase):
     def test_accepts_and_rejects_recipients(self):
         resp = self.svc.deliver(MESSAGE, ["ok@accept.test", "nope@elsewhere.test"], self.postfix.ports["plain"])
         self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
-        self.assertRegex(resp.outcomes[0].reason, r"^250 2\.0\.0 Ok: queued as \w+$")
+        # Postfix offers CHUNKING: the content went with BDAT.
+        self.assertRegex(resp.outcomes[0].reason, r"^250 2\.0\.0 Ok: \d+ bytes queued as \w+$")
         self.assertEqual(resp.outcomes[1].action, BOUNCED)
         self.assertEqual(resp.outcomes[1].smtp_code, 554)
         self.assertEqual(resp.outcomes[1].enhanced_status, "5.7.1")
@@ -595,6 +596,8 @@ class PostfixSmtpd(unittest.TestCase):
         chat = [l["line"] for l in self.svc.log_lines() if l["event"] == "smtp_chat"]
         self.assertIn("C: RCPT TO:<nope@elsewhere.test>", chat)
         self.assertTrue(any(l.startswith("S: 250-PIPELINING") for l in chat), chat)
+        self.assertIn("C: BDAT 0 LAST", chat)
+        self.assertNotIn("C: DATA", chat)
 
     def test_lock_step_when_pipelining_is_discarded(self):
         resp = self.svc.deliver(MESSAGE, ["a@accept.test", "b@accept.test"], self.postfix.ports["no_pipelining"],
@@ -631,6 +634,14 @@ class PostfixSmtpd(unittest.TestCase):
                                 envelope_extra=utf8)
         self.assertEqual(resp.outcomes[0].action, BOUNCED)
         self.assertEqual(resp.outcomes[0].enhanced_status, "5.6.7")
+
+    def test_chunking_off_uses_data(self):
+        svc = DeliverySvc(self.procs, self.dir, ["smtp_chunking_enable=no", "debug_peer_list=127.0.0.1"])
+        resp = svc.deliver(MESSAGE, ["a@accept.test"], self.postfix.ports["plain"])
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        chat = [l["line"] for l in svc.log_lines() if l["event"] == "smtp_chat"]
+        self.assertIn("C: DATA", chat)
+        self.assertFalse(any(l.startswith("C: BDAT") for l in chat))
 
     def test_message_size_limit(self):
         big = MESSAGE + b"x" * 300 + b"\r\n"

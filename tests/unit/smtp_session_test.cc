@@ -461,6 +461,51 @@ TEST_F(SessionTest, Smtputf8NeedsTheExtension) {
   EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org> SMTPUTF8\r\n");
 }
 
+TEST_F(SessionTest, ChunkingSendsBdatAfterTheRecipientReplies) {
+  Handshake("250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+  EXPECT_EQ(Client(),
+            "MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.com>\r\nRCPT TO:<carol@example.com>\r\n");
+  Server("250 ok\r\n250 ok\r\n");
+  EXPECT_EQ(Client(), "");  // not before every RCPT reply is in
+  Server("550 no\r\n");
+  // No dot-stuffing with BDAT; line ends still CRLF; the size is the octets sent.
+  EXPECT_EQ(Client(), "BDAT 35\r\nSubject: hi\r\n\r\nbody\r\n.leading dot\r\nBDAT 0 LAST\r\n");
+  Server("250 2.0.0 chunk ok\r\n");
+  EXPECT_FALSE(session_->message_finished());
+  Server("250 2.0.0 queued as B1\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDelivered);
+  EXPECT_EQ(o[0].reason, "250 2.0.0 queued as B1");
+  EXPECT_EQ(o[1].action, DeliveryAction::kBounced);
+}
+
+TEST_F(SessionTest, ChunkingRefusedMidwayAndNoRecipients) {
+  Handshake("250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n");
+  Client();
+  Server("452 4.3.1 out of space\r\n");  // the first chunk refused
+  EXPECT_FALSE(session_->message_finished());
+  Server("503 5.5.1 no transaction\r\n");  // the LAST one, already sent
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_THAT(o[0].reason, HasSubstr("452 4.3.1 out of space (in reply to BDAT command)"));
+
+  Handshake("250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+  Client();
+  Server("250 ok\r\n550 a\r\n550 b\r\n");
+  EXPECT_EQ(Client(), "");  // nobody accepted: no content at all
+  ASSERT_TRUE(session_->message_finished());
+  session_->TakeOutcomes();
+  Handshake("250-mx.example\r\n250-PIPELINING\r\n250 CHUNKING\r\n");
+  Client();
+  Server("451 sender later\r\n503 a\r\n503 b\r\n");  // MAIL refused, RCPT replies still come
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_EQ(session_->TakeOutcomes()[0].action, DeliveryAction::kDeferred);
+}
+
 TEST_F(SessionTest, QuitWaitsForItsReplyWhenAskedTo) {
   settings_.skip_quit_response = false;
   Handshake(kEhloPlain);
@@ -497,7 +542,9 @@ TEST_F(SessionTest, RandomServersNeverBreakTheInvariants) {
     bool dot_sent = false, positive_after_dot = false;
     for (int step = 0; step < 40 && !session_->message_finished() && !session_->try_next_address(); ++step) {
       std::string out = Client();
-      if (absl::StrContains(out, "\r\n.\r\n") || out == ".\r\n") dot_sent = true;
+      if (absl::StrContains(out, "\r\n.\r\n") || out == ".\r\n" || absl::StrContains(out, " LAST\r\n")) {
+        dot_sent = true;
+      }
       switch (rng() % 10) {
         case 0: session_->OnConnectionLost("reset", now_); break;
         case 1: Advance(absl::Seconds(601)); break;
