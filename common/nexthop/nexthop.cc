@@ -1,6 +1,7 @@
 #include "common/nexthop/nexthop.h"
 
 #include <arpa/inet.h>
+#include <idn2.h>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
@@ -37,6 +38,25 @@ std::string CanonicalAddress(int family, absl::string_view s) {
 
 absl::Status Invalid(absl::string_view text, absl::string_view why) {
   return absl::InvalidArgumentError(absl::StrCat("invalid next hop \"", text, "\": ", why));
+}
+
+// An internationalised domain name (U-labels, UTF-8) as the A-labels DNS
+// needs ("bücher.example" -> "xn--bcher-kva.example"), with libidn2
+// (IDNA2008, non-transitional). ASCII names pass unchanged.
+absl::StatusOr<std::string> ToAscii(absl::string_view name) {
+  bool ascii = true;
+  for (char c : name) ascii &= (c & 0x80) == 0;
+  if (ascii) return std::string(name);
+  char* out = nullptr;
+  const std::string in(name);
+  const int rc = idn2_to_ascii_8z(in.c_str(), &out, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+  if (rc != IDN2_OK) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("not a valid internationalised domain name (", idn2_strerror(rc), ")"));
+  }
+  std::string result(out);
+  idn2_free(out);
+  return result;
 }
 
 }  // namespace
@@ -93,9 +113,11 @@ absl::StatusOr<NextHop> ParseNextHop(absl::string_view text) {
       hop.kind = NextHop::Kind::kIpv4;
       hop.host = a;
     } else {
-      if (absl::Status s = ValidateDomainName(host_part); !s.ok()) return Invalid(text, s.message());
+      auto ascii = ToAscii(host_part);
+      if (!ascii.ok()) return Invalid(text, ascii.status().message());
+      if (absl::Status s = ValidateDomainName(*ascii); !s.ok()) return Invalid(text, s.message());
       hop.kind = NextHop::Kind::kHost;
-      hop.host = CanonicalDomainName(host_part);
+      hop.host = CanonicalDomainName(*ascii);
     }
     if (!rest.empty() && rest.front() != ':') return Invalid(text, "unexpected text after ']'");
   } else {
@@ -109,9 +131,11 @@ absl::StatusOr<NextHop> ParseNextHop(absl::string_view text) {
     if (!CanonicalAddress(AF_INET, host_part).empty()) {
       return Invalid(text, absl::StrCat("an IP address must be in brackets: [", host_part, "]"));
     }
-    if (absl::Status s = ValidateDomainName(host_part); !s.ok()) return Invalid(text, s.message());
+    auto ascii = ToAscii(host_part);
+    if (!ascii.ok()) return Invalid(text, ascii.status().message());
+    if (absl::Status s = ValidateDomainName(*ascii); !s.ok()) return Invalid(text, s.message());
     hop.kind = NextHop::Kind::kDomain;
-    hop.host = CanonicalDomainName(host_part);
+    hop.host = CanonicalDomainName(*ascii);
   }
   if (!rest.empty()) {
     auto port = ParsePort(rest.substr(1));

@@ -4,6 +4,7 @@
 //   [192.0.2.1]            IPv4 literal
 //   [2001:db8::1]          IPv6 literal (also [ipv6:2001:db8::1])
 // each with an optional ":port" (a number or smtp, submission, submissions).
+// Internationalised names (UTF-8) become A-labels (libidn2).
 #pragma once
 
 #include <cstdint>

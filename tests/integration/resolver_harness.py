@@ -42,6 +42,7 @@ halfaddr IN MX  20 mx2
 proxied  IN MX  10 mx2
 proxied  IN MX  20 mx3
 relay    IN A   192.0.2.99
+xn--bcher-kva IN MX 10 mx2
 """,
     "other.test": """
 @        IN SOA ns hostmaster 1 3600 900 604800 60

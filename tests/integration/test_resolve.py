@@ -109,6 +109,12 @@ class Lookups(ResolverTest):
         resp = self.svc.resolve("halfaddr.example.test")
         self.assertEqual(self.routes(resp), [("mx2.example.test", 20, 25, ["192.0.2.2"], False)])
 
+    def test_internationalised_domain_names(self):
+        resp = self.svc.resolve("b\u00fccher.example.test")
+        self.assertEqual(resp.status, OK, resp.reason)
+        self.assertEqual(resp.effective_nexthop, "xn--bcher-kva.example.test")
+        self.assertEqual([r.host for r in resp.routes], ["mx2.example.test"])
+
     def test_literals_and_ports(self):
         self.assertEqual(self.routes(self.svc.resolve("[192.0.2.7]:2525")),
                          [("192.0.2.7", 0, 2525, ["192.0.2.7"], False)])

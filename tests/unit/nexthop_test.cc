@@ -113,6 +113,15 @@ TEST(NextHop, RejectsBadLiterals) {
   EXPECT_THAT(Error("[192.0.2.1]x"), HasSubstr("unexpected text after ']'"));
 }
 
+TEST(NextHop, InternationalisedNamesBecomeALabels) {
+  EXPECT_EQ(Parse("b\u00fccher.example").host, "xn--bcher-kva.example");
+  EXPECT_EQ(Parse("B\u00dcCHER.example:2525").ToString(), "xn--bcher-kva.example:2525");
+  NextHop h = Parse("[m\u00fcnchen.example]");
+  EXPECT_EQ(h.kind, NextHop::Kind::kHost);
+  EXPECT_EQ(h.host, "xn--mnchen-3ya.example");
+  EXPECT_THAT(Error("bad\xff\xfe.example"), HasSubstr("internationalised domain name"));
+}
+
 TEST(NextHop, UnbracketedAddressesMustBeBracketed) {
   EXPECT_THAT(Error("192.0.2.1"), HasSubstr("must be in brackets: [192.0.2.1]"));
   EXPECT_THAT(Error("192.0.2.1:25"), HasSubstr("must be in brackets"));
