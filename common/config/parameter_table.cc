@@ -112,7 +112,9 @@ const ParameterSpec kParameters[] = {
     {.name = "resolver_query_attempts",
      .type = ParamType::kInt,
      .default_value = "2",
-     .description = "How many times each DNS query is sent to each server.",
+     .description = "How many times each DNS query is sent to each server. Keep at least 2: with c-ares "
+                    "1.18 a server that closes a TCP connection (after a truncated answer) resets the UDP "
+                    "queries in flight to it, and only a second attempt saves them.",
      .users = kResolverSvc,
      .min = 1,
      .max = 10},
