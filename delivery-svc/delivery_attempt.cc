@@ -5,6 +5,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/json_log.h"
+#include "common/nexthop/nexthop.h"
 #include "delivery-svc/peer_match.h"
 
 namespace mxd {
@@ -71,15 +72,45 @@ void DeliveryAttempt::TryNext() {
       o.enhanced = "4.4.4";
       o.reason = absl::StrCat("no usable address for ", nexthop_, " (inet_protocols)");
     } else {
-      o.enhanced = last_was_connect_error_ ? "4.4.1" : "4.4.2";
+      o.enhanced = last_was_connect_error_ ? "4.4.1" : last_enhanced_;
       o.reason = last_reason_;
     }
     DeliveryResult r;
     r.outcomes.assign(envelope_->recipients.size(), o);
     return Finish(std::move(r));
   }
-  const Candidate& c = candidates_[next_++];
-  conn_ = std::make_unique<SmtpConnection>(loop_, settings_->session, c.peer);
+  ConnectTo(candidates_[next_++].peer, /*no_starttls=*/false);
+}
+
+void DeliveryAttempt::ConnectTo(const SmtpPeer& peer, bool no_starttls) {
+  ConnectionTls tls;
+  tls.context = settings_->tls_context.get();
+  if (settings_->tls_policies) tls.policy = settings_->tls_policies->For(nexthop_);
+  if (settings_->tls_wrappermode && tls.policy.level < TlsLevel::kEncrypt)
+    tls.policy.level = TlsLevel::kEncrypt;
+  absl::StatusOr<NextHop> hop = ParseNextHop(nexthop_);
+  tls.nexthop_domain = hop.ok() ? hop->host : nexthop_;
+
+  SessionSecurity sec;
+  sec.tls_level = tls.policy.level;
+  sec.wrappermode = settings_->tls_wrappermode;
+  sec.no_starttls = no_starttls;
+  if (settings_->sasl && settings_->sasl_passwords) {
+    // Postfix's order: the next hop as given, then the server's name.
+    std::optional<std::string> entry = settings_->sasl_passwords->Find(nexthop_);
+    if (!entry) entry = settings_->sasl_passwords->Find(peer.host);
+    if (entry) {
+      const size_t colon = entry->find(':');
+      sec.sasl = settings_->sasl.get();
+      sec.credentials.user = entry->substr(0, colon);
+      sec.credentials.password = entry->substr(colon + 1);
+      sec.mechanism_filter = settings_->sasl_mechanism_filter;
+      sec.sasl_options = settings_->sasl_options;
+      sec.sasl_tls_options = settings_->sasl_tls_options;
+      sec.sasl_soft_bounce = settings_->sasl_soft_bounce;
+    }
+  }
+  conn_ = std::make_unique<SmtpConnection>(loop_, settings_->session, peer, std::move(sec), std::move(tls));
   conn_->Connect(envelope_, settings_->connect_timeout, [this](SmtpConnection::Event e) { OnEvent(e); });
 }
 
@@ -103,7 +134,15 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
     case SmtpConnection::Event::kClosed: {
       SmtpSession& s = conn_->session();
       last_reason_ = s.failure_reason();
+      last_enhanced_ = s.failure_enhanced();
       last_was_connect_error_ = false;
+      if (s.retry_without_tls() && !s.security().no_starttls) {
+        // Opportunistic TLS failed in the handshake: same server, plain text.
+        const SmtpPeer peer = s.peer();
+        LogInfo("tls_fallback", {{"nexthop", nexthop_}, {"peer", peer.Name()}, {"reason", last_reason_}});
+        DisposeConnection();
+        return ConnectTo(peer, /*no_starttls=*/true);
+      }
       if (s.try_next_address()) {
         DisposeConnection();
         return TryNext();

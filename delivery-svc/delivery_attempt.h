@@ -54,6 +54,8 @@ class DeliveryAttempt {
     SmtpPeer peer;
   };
   void TryNext();
+  // Connects to one server with the TLS and SASL settings for it.
+  void ConnectTo(const SmtpPeer& peer, bool no_starttls);
   void OnEvent(SmtpConnection::Event e);
   void Finish(DeliveryResult result);
   void DisposeConnection();
@@ -68,6 +70,7 @@ class DeliveryAttempt {
   size_t next_ = 0;
   std::unique_ptr<SmtpConnection> conn_;
   std::string last_reason_;
+  std::string last_enhanced_ = "4.4.2";
   bool last_was_connect_error_ = true;
   Done done_;
   bool finished_ = false;

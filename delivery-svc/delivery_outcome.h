@@ -3,6 +3,8 @@
 
 #include <string>
 
+#include "delivery-svc/tls_session_info.h"
+
 namespace mxd {
 
 enum class DeliveryAction { kDelivered, kDeferred, kBounced };
@@ -15,6 +17,7 @@ struct RecipientOutcome {
   std::string host;      // the server that answered, when one did
   std::string ip;
   bool dsn_passed = false;
+  TlsSessionInfo tls;  // the session's TLS, when it used TLS
 };
 
 }  // namespace mxd

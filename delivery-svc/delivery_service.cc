@@ -5,6 +5,7 @@
 #include <memory>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/log/json_log.h"
@@ -258,6 +259,14 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
       p->set_host(o.host);
       p->set_ip(o.ip);
       p->set_dsn_passed(o.dsn_passed);
+      if (o.tls.used) {
+        v1::TlsInfo* t = p->mutable_tls();
+        t->set_used(true);
+        t->set_protocol(o.tls.protocol);
+        t->set_cipher(o.tls.cipher);
+        t->set_verification(absl::AsciiStrToLower(o.tls.Verification()));
+        t->set_resumed(o.tls.resumed);
+      }
       const std::string relay = o.ip.empty() ? "none" : absl::StrCat(o.host, "[", o.ip, "]");
       Log(o.action == DeliveryAction::kDelivered ? LogLevel::kInfo : LogLevel::kWarning, "delivery",
           {{"queue_id", envelope_.queue_id()},
@@ -266,6 +275,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
            {"relay", relay},
            {"dsn", o.enhanced},
            {"status", StatusWord(o.action)},
+           {"tls",
+            o.tls.used ? absl::StrCat(o.tls.Verification(), " ", o.tls.protocol, " ", o.tls.cipher) : "none"},
            {"reason", o.reason}},
           {{"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)}});
     }

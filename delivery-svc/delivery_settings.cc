@@ -1,6 +1,8 @@
 #include "delivery-svc/delivery_settings.h"
 
+#include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "common/nexthop/domain_name.h"
 
 namespace mxd {
@@ -49,7 +51,69 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c) {
     if (p == "all" || p == "ipv4") d.use_ipv4 = true;
     if (p == "all" || p == "ipv6") d.use_ipv6 = true;
   }
+  s.starttls_timeout = c.GetTime("smtp_starttls_timeout");
+  if (absl::Status st = LoadTlsAndSasl(c, &d); !st.ok()) return st;
   return d;
+}
+
+absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, DeliverySettings* d) {
+  auto named = [&c](absl::string_view param, const absl::Status& st) {
+    return absl::Status(st.code(), absl::StrCat(c.Origin(param), ": parameter ", param, ": ", st.message()));
+  };
+  absl::StatusOr<TlsLevel> level = ParseTlsLevel(c.GetString("smtp_tls_security_level"));
+  if (!level.ok()) return named("smtp_tls_security_level", level.status());
+  absl::StatusOr<LookupTable> policy_map = LookupTable::Load(c.GetString("smtp_tls_policy_maps"));
+  if (!policy_map.ok()) return named("smtp_tls_policy_maps", policy_map.status());
+  absl::StatusOr<TlsPolicyTable> policies =
+      TlsPolicyTable::Create(*level, c.GetList("smtp_tls_verify_cert_match"),
+                             c.GetList("smtp_tls_secure_cert_match"), std::move(*policy_map));
+  if (!policies.ok()) return named("smtp_tls_policy_maps", policies.status());
+  d->tls_policies = std::make_shared<TlsPolicyTable>(std::move(*policies));
+  d->tls_wrappermode = c.GetBool("smtp_tls_wrappermode");
+
+  TlsClientSettings t;
+  t.protocols = c.GetString("smtp_tls_protocols");
+  t.mandatory_protocols = c.GetString("smtp_tls_mandatory_protocols");
+  t.ciphers = c.GetString("smtp_tls_ciphers");
+  t.mandatory_ciphers = c.GetString("smtp_tls_mandatory_ciphers");
+  t.exclude_ciphers = absl::StrJoin(c.GetList("smtp_tls_exclude_ciphers"), ":");
+  t.mandatory_exclude_ciphers = absl::StrJoin(c.GetList("smtp_tls_mandatory_exclude_ciphers"), ":");
+  t.ca_file = c.GetString("smtp_tls_CAfile");
+  t.ca_path = c.GetString("smtp_tls_CApath");
+  t.append_default_ca = c.GetBool("tls_append_default_CA");
+  t.cert_file = c.GetString("smtp_tls_cert_file");
+  t.key_file = c.GetString("smtp_tls_key_file");
+  t.servername = c.GetString("smtp_tls_servername");
+  t.session_cache_timeout = c.GetTime("smtp_tls_session_cache_timeout");
+  absl::StatusOr<std::unique_ptr<TlsClientContext>> tls = TlsClientContext::Create(t);
+  if (!tls.ok()) return absl::Status(tls.status().code(), absl::StrCat("TLS: ", tls.status().message()));
+  d->tls_context = std::move(*tls);
+
+  d->sasl_soft_bounce = c.GetBool("smtp_sasl_auth_soft_bounce");
+  d->sasl_mechanism_filter = c.GetList("smtp_sasl_mechanism_filter");
+  absl::StatusOr<SaslSecurityOptions> plain =
+      SaslSecurityOptions::Parse(c.GetList("smtp_sasl_security_options"));
+  if (!plain.ok()) return named("smtp_sasl_security_options", plain.status());
+  absl::StatusOr<SaslSecurityOptions> over_tls =
+      SaslSecurityOptions::Parse(c.GetList("smtp_sasl_tls_security_options"));
+  if (!over_tls.ok()) return named("smtp_sasl_tls_security_options", over_tls.status());
+  d->sasl_options = *plain;
+  d->sasl_tls_options = *over_tls;
+  if (!c.GetBool("smtp_sasl_auth_enable")) return absl::OkStatus();
+  absl::StatusOr<LookupTable> passwords = LookupTable::Load(c.GetString("smtp_sasl_password_maps"));
+  if (!passwords.ok()) return named("smtp_sasl_password_maps", passwords.status());
+  for (const std::string& key : passwords->Keys()) {
+    if (!absl::StrContains(*passwords->Find(key), ':')) {
+      // The origin only: the value may be a password.
+      return absl::InvalidArgumentError(
+          absl::StrCat(passwords->Origin(key), ": expected user:password for \"", key, "\""));
+    }
+  }
+  d->sasl_passwords = std::make_shared<LookupTable>(std::move(*passwords));
+  absl::StatusOr<std::unique_ptr<SaslClient>> sasl = SaslClient::Create();
+  if (!sasl.ok()) return sasl.status();
+  d->sasl = std::move(*sasl);
+  return absl::OkStatus();
 }
 
 }  // namespace mxd

@@ -1,13 +1,18 @@
 // delivery-svc's parameters, read once from the Config into typed fields.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/config/config.h"
+#include "common/config/lookup_table.h"
+#include "delivery-svc/sasl_client.h"
 #include "delivery-svc/smtp_session.h"
+#include "delivery-svc/tls_client_context.h"
+#include "delivery-svc/tls_policy.h"
 
 namespace mxd {
 
@@ -28,7 +33,21 @@ struct DeliverySettings {
   bool use_ipv4 = true;
   bool use_ipv6 = true;
 
+  // TLS and SASL: tables, certificates and libraries loaded at start-up.
+  bool tls_wrappermode = false;
+  std::shared_ptr<TlsClientContext> tls_context;
+  std::shared_ptr<const TlsPolicyTable> tls_policies;
+  std::shared_ptr<const SaslClient> sasl;  // null unless smtp_sasl_auth_enable
+  std::shared_ptr<const LookupTable> sasl_passwords;
+  std::vector<std::string> sasl_mechanism_filter;
+  SaslSecurityOptions sasl_options;
+  SaslSecurityOptions sasl_tls_options;
+  bool sasl_soft_bounce = true;
+
   static absl::StatusOr<DeliverySettings> FromConfig(const Config& config);
+
+ private:
+  static absl::Status LoadTlsAndSasl(const Config& config, DeliverySettings* d);
 };
 
 }  // namespace mxd

@@ -10,11 +10,24 @@
 #include <cstring>
 
 #include "absl/strings/str_cat.h"
+#include "common/log/json_log.h"
 
 namespace mxd {
 
-SmtpConnection::SmtpConnection(EventLoop* loop, const SessionSettings& settings, SmtpPeer peer)
-    : loop_(loop), settings_(settings), peer_(std::move(peer)), created_(loop->Now()) {}
+namespace {
+// Session output is moved into TLS only while less than this much
+// ciphertext waits for the socket (the body pump's back-pressure).
+constexpr size_t kCiphertextHighWater = 64 * 1024;
+}  // namespace
+
+SmtpConnection::SmtpConnection(EventLoop* loop, const SessionSettings& settings, SmtpPeer peer,
+                               SessionSecurity security, ConnectionTls tls)
+    : loop_(loop),
+      settings_(settings),
+      peer_(std::move(peer)),
+      security_(std::move(security)),
+      tls_setup_(std::move(tls)),
+      created_(loop->Now()) {}
 
 SmtpConnection::~SmtpConnection() {
   *alive_ = false;
@@ -91,7 +104,8 @@ void SmtpConnection::OnConnectDone() {
     loop_->CancelTimer(timer_);
     timer_ = 0;
   }
-  session_ = std::make_unique<SmtpSession>(settings_, peer_, first_msg_, loop_->Now());
+  session_ = std::make_unique<SmtpSession>(settings_, peer_, first_msg_, loop_->Now(), security_);
+  MaybeStartTls();
   Pump();
 }
 
@@ -102,18 +116,72 @@ void SmtpConnection::OnSocketEvent(uint32_t events) {
     for (;;) {
       ssize_t n = recv(fd_, buf, sizeof(buf), 0);
       if (n > 0) {
-        session_->OnReceived(absl::string_view(buf, static_cast<size_t>(n)), loop_->Now());
+        const absl::string_view data(buf, static_cast<size_t>(n));
+        if (tls_) {
+          tls_->FeedCiphertext(data);
+          DriveTls();
+        } else {
+          session_->OnReceived(data, loop_->Now());
+          MaybeStartTls();  // after the 220 to STARTTLS, the rest is TLS
+        }
         if (session_->status() == SmtpSession::Status::kClosed) break;
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
-      session_->OnConnectionLost(n == 0 ? "" : std::strerror(errno), loop_->Now());
+      const std::string why = n == 0 ? "" : std::strerror(errno);
+      if (tls_ && tls_->state() == TlsStream::State::kHandshaking) {
+        session_->OnTlsFailed(why.empty() ? "lost connection" : why, loop_->Now());
+      } else {
+        session_->OnConnectionLost(why, loop_->Now());
+      }
       break;
     }
   }
   Pump();
 }
+
+void SmtpConnection::MaybeStartTls() {
+  if (tls_ || !session_->tls_wanted()) return;
+  if (tls_setup_.context == nullptr) return session_->OnTlsFailed("TLS is not configured", loop_->Now());
+  const std::string cache_key =
+      absl::StrCat(peer_.Name(), ":", peer_.port, "/", TlsLevelName(tls_setup_.policy.level), "/",
+                   tls_setup_.nexthop_domain);
+  absl::StatusOr<std::unique_ptr<TlsStream>> stream =
+      tls_setup_.context->NewStream(tls_setup_.policy, tls_setup_.nexthop_domain, peer_.host, cache_key);
+  if (!stream.ok()) return session_->OnTlsFailed(std::string(stream.status().message()), loop_->Now());
+  tls_ = std::move(*stream);
+  DriveTls();  // the ClientHello
+}
+
+void SmtpConnection::DriveTls() {
+  const bool was_handshaking = tls_->state() == TlsStream::State::kHandshaking;
+  std::string plaintext;
+  const TlsStream::State state = tls_->Drive(&plaintext);
+  const absl::Time now = loop_->Now();
+  if (was_handshaking && state == TlsStream::State::kOpen) {
+    const TlsSessionInfo& i = tls_->info();
+    LogInfo("tls", {{"peer", absl::StrCat(peer_.Name(), ":", peer_.port)},
+                    {"verification", i.Verification()},
+                    {"protocol", i.protocol},
+                    {"cipher", i.cipher},
+                    {"bits", absl::StrCat(i.cipher_bits)},
+                    {"resumed", i.resumed ? "yes" : "no"},
+                    {"peer_cn", i.peer_cn},
+                    {"trust_error", i.trust_error}});
+    session_->OnTlsEstablished(i, now);
+  } else if (was_handshaking && state == TlsStream::State::kFailed) {
+    return session_->OnTlsFailed(tls_->error(), now);
+  }
+  if (!plaintext.empty()) session_->OnReceived(plaintext, now);
+  if (state == TlsStream::State::kFailed) {
+    session_->OnConnectionLost(absl::StrCat("TLS error: ", tls_->error()), now);
+  } else if (state == TlsStream::State::kClosed) {
+    session_->OnConnectionLost("", now);
+  }
+}
+
+std::string& SmtpConnection::WireOutput() { return tls_ ? tls_->ciphertext_out() : session_->output(); }
 
 void SmtpConnection::OnTimer() {
   timer_ = 0;
@@ -131,7 +199,7 @@ void SmtpConnection::ArmTimer() {
 }
 
 void SmtpConnection::UpdateInterest() {
-  const bool want_write = !session_->output().empty();
+  const bool want_write = !WireOutput().empty();
   loop_->Watch(fd_, EventLoop::kReadable | (want_write ? EventLoop::kWritable : 0),
                [this](uint32_t ev) { OnSocketEvent(ev); });
   want_write_ = want_write;
@@ -143,7 +211,14 @@ void SmtpConnection::Pump() {
   // Write while the socket takes it; the session refills its output (message
   // body) whenever it drains.
   for (;;) {
-    std::string& out = session_->output();
+    if (tls_ && tls_->state() == TlsStream::State::kOpen && !session_->output().empty() &&
+        tls_->ciphertext_out().size() < kCiphertextHighWater) {
+      tls_->Write(session_->output());
+      session_->output().clear();
+      session_->OnOutputDrained(loop_->Now());
+      continue;
+    }
+    std::string& out = WireOutput();
     if (out.empty()) break;
     ssize_t n = send(fd_, out.data(), out.size(), MSG_NOSIGNAL);
     if (n < 0 && errno == EINTR) continue;
@@ -153,7 +228,7 @@ void SmtpConnection::Pump() {
       break;
     }
     out.erase(0, static_cast<size_t>(n));
-    if (out.empty()) session_->OnOutputDrained(loop_->Now());
+    if (out.empty() && !tls_) session_->OnOutputDrained(loop_->Now());
   }
   const bool closing = session_->status() == SmtpSession::Status::kClosed;
   if (session_->message_finished() && !finished_reported_) {
@@ -164,7 +239,7 @@ void SmtpConnection::Pump() {
     return Pump();
   }
   if (!session_->message_finished()) finished_reported_ = false;
-  if (closing && (session_->output().empty() || fd_ < 0)) {
+  if (closing && (WireOutput().empty() || fd_ < 0)) {
     CloseSocket();
     Notify(Event::kClosed);
     return;

@@ -1,6 +1,8 @@
 // One TCP connection to an SMTP server, driven by the event loop: a
 // non-blocking connect with smtp_connect_timeout, then the bytes between the
 // socket and the SmtpSession, and the session's deadlines as loop timers.
+// With TLS (STARTTLS or wrapper mode) the bytes pass through a TlsStream
+// on the way: the handshake runs on the same non-blocking socket.
 // The owner is told (on_event) when the connect fails, when the current
 // message is finished, and when the connection is closed.
 #pragma once
@@ -12,15 +14,26 @@
 #include "absl/time/time.h"
 #include "common/net/event_loop.h"
 #include "delivery-svc/smtp_session.h"
+#include "delivery-svc/tls_client_context.h"
+#include "delivery-svc/tls_policy.h"
+#include "delivery-svc/tls_stream.h"
 
 namespace mxd {
+
+// What a connection needs to start TLS when its session asks for it.
+struct ConnectionTls {
+  TlsClientContext* context = nullptr;
+  TlsPolicy policy;
+  std::string nexthop_domain;  // for "nexthop" certificate matching and SNI
+};
 
 class SmtpConnection {
  public:
   enum class Event { kConnectFailed, kMessageFinished, kClosed };
   using EventCallback = std::function<void(Event)>;
 
-  SmtpConnection(EventLoop* loop, const SessionSettings& settings, SmtpPeer peer);
+  SmtpConnection(EventLoop* loop, const SessionSettings& settings, SmtpPeer peer,
+                 SessionSecurity security = {}, ConnectionTls tls = {});
   ~SmtpConnection();
   SmtpConnection(const SmtpConnection&) = delete;
   SmtpConnection& operator=(const SmtpConnection&) = delete;
@@ -51,12 +64,22 @@ class SmtpConnection {
   void OnTimer();
   void ArmTimer();
   void UpdateInterest();
+  // Starts the handshake when the session asks for TLS.
+  void MaybeStartTls();
+  // Feeds received ciphertext through TLS to the session.
+  void DriveTls();
+  // The bytes waiting for the socket: ciphertext with TLS, else the
+  // session's output.
+  std::string& WireOutput();
   void CloseSocket();
   void Notify(Event e);
 
   EventLoop* loop_;
   SessionSettings settings_;
   SmtpPeer peer_;
+  SessionSecurity security_;
+  ConnectionTls tls_setup_;
+  std::unique_ptr<TlsStream> tls_;
   int fd_ = -1;
   bool connecting_ = false;
   bool want_write_ = false;

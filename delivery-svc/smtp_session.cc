@@ -5,6 +5,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
 
 namespace mxd {
 namespace {
@@ -44,9 +45,16 @@ std::string DefaultEnhanced(int code) {
 
 }  // namespace
 
-SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now)
-    : s_(std::move(settings)), peer_(std::move(peer)), last_activity_(now), encoder_(s_.line_length_limit) {
+SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now,
+                         SessionSecurity security)
+    : s_(std::move(settings)),
+      peer_(std::move(peer)),
+      sec_(std::move(security)),
+      last_activity_(now),
+      encoder_(s_.line_length_limit) {
   expect_.push_back({Phase::kGreeting});
+  // Wrapper mode: the handshake comes before the greeting.
+  tls_handshaking_ = sec_.wrappermode && sec_.tls_level != TlsLevel::kNone;
   if (msg != nullptr) {
     msg_ = msg;
     rcpts_ = RecipientTable(msg->recipients.size());
@@ -68,6 +76,9 @@ absl::string_view SmtpSession::While(Phase phase) {
     case Phase::kBdat: return "sending message body";
     case Phase::kRset: return "sending RSET";
     case Phase::kQuit: return "sending QUIT";
+    case Phase::kStartTls: return "sending STARTTLS";
+    case Phase::kTlsHandshake: return "performing the TLS handshake";
+    case Phase::kAuth: return "authenticating";
   }
   return "talking";
 }
@@ -87,6 +98,9 @@ absl::string_view SmtpSession::InReplyTo(Phase phase) {
     case Phase::kBdatLast: return "BDAT LAST";
     case Phase::kRset: return "RSET";
     case Phase::kQuit: return "QUIT";
+    case Phase::kStartTls:
+    case Phase::kTlsHandshake: return "STARTTLS";
+    case Phase::kAuth: return "AUTH";
   }
   return "?";
 }
@@ -106,12 +120,16 @@ absl::Duration SmtpSession::TimeoutFor(Phase phase) const {
     case Phase::kBdatLast: return s_.data_done_timeout;
     case Phase::kRset: return s_.rset_timeout;
     case Phase::kQuit: return s_.quit_timeout;
+    case Phase::kStartTls:
+    case Phase::kTlsHandshake: return s_.starttls_timeout;
+    case Phase::kAuth: return s_.helo_timeout;
   }
   return s_.helo_timeout;
 }
 
 std::optional<absl::Time> SmtpSession::deadline() const {
   if (status_ != Status::kBusy) return std::nullopt;
+  if (tls_handshaking_) return last_activity_ + s_.starttls_timeout;
   if (pix_waiting_) return last_activity_ + s_.pix_delay;
   if (in_body_) return last_activity_ + s_.data_xfer_timeout;
   if (!expect_.empty()) return last_activity_ + TimeoutFor(expect_.front().phase);
@@ -132,12 +150,20 @@ void SmtpSession::Send(Phase phase, const std::string& command, size_t rcpt) {
   expect_.push_back({phase, rcpt});
 }
 
+void SmtpSession::SendSecret(Phase phase, const std::string& command, const std::string& shown) {
+  Record("C: " + shown);
+  out_ += command;
+  out_ += "\r\n";
+  expect_.push_back({phase, 0});
+}
+
 RecipientOutcome SmtpSession::FromReply(const SmtpReply& r, Phase phase) const {
   RecipientOutcome o;
   o.smtp_code = r.code;
   o.host = peer_.host;
   o.ip = peer_.ip;
   o.enhanced = r.enhanced.empty() ? DefaultEnhanced(r.code) : r.enhanced;
+  o.tls = tls_;
   if ((phase == Phase::kDot || phase == Phase::kBdatLast) && Accepted(r)) {
     o.action = DeliveryAction::kDelivered;
     o.reason = r.Quoted();
@@ -161,16 +187,19 @@ RecipientOutcome SmtpSession::Deferred(const std::string& reason, absl::string_v
   o.reason = reason;
   o.host = peer_.host;
   o.ip = peer_.ip;
+  o.tls = tls_;
   return o;
 }
 
-void SmtpSession::Fail(const std::string& reason, absl::Time /*now*/, bool try_next) {
+void SmtpSession::Fail(const std::string& reason, absl::Time /*now*/, bool try_next,
+                       absl::string_view enhanced) {
   failure_reason_ = reason;
+  failure_enhanced_ = std::string(enhanced);
   if (msg_ != nullptr && !message_finished_) {
     if (try_next && !rcpts_.any_decided()) {
       try_next_address_ = true;
     } else {
-      rcpts_.DecideRemaining(Deferred(reason));
+      rcpts_.DecideRemaining(Deferred(reason, enhanced));
       message_finished_ = true;
     }
   } else if (try_next) {
@@ -181,6 +210,8 @@ void SmtpSession::Fail(const std::string& reason, absl::Time /*now*/, bool try_n
   expect_.clear();
   in_body_ = false;
   pix_waiting_ = false;
+  tls_handshaking_ = false;
+  sasl_.reset();
 }
 
 std::vector<RecipientOutcome> SmtpSession::TakeOutcomes() {
@@ -193,7 +224,7 @@ std::vector<RecipientOutcome> SmtpSession::TakeOutcomes() {
 void SmtpSession::OnReceived(absl::string_view data, absl::Time now) {
   if (status_ == Status::kClosed) return;
   parser_.Feed(data);
-  while (status_ != Status::kClosed) {
+  while (status_ != Status::kClosed && !tls_handshaking_) {
     std::optional<SmtpReply> reply = parser_.Next();
     if (!reply) break;
     for (const std::string& line : reply->lines) Record("S: " + line);
@@ -248,6 +279,9 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
       status_ = Status::kReady;
       return;
     case Phase::kQuit: status_ = Status::kClosed; return;
+    case Phase::kStartTls: return HandleStartTls(reply, now);
+    case Phase::kAuth: return HandleAuth(reply, now);
+    case Phase::kTlsHandshake: return;  // never expected
   }
 }
 
@@ -271,9 +305,7 @@ void SmtpSession::HandleGreeting(const SmtpReply& reply, absl::Time now) {
 void SmtpSession::HandleHandshake(Phase phase, const SmtpReply& reply, absl::Time now) {
   if (Accepted(reply)) {
     features_ = phase == Phase::kEhlo ? ParseEhloFeatures(reply) : EhloFeatures{};
-    if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
-    status_ = Status::kReady;
-    return;
+    return AfterHandshake(now);
   }
   if (phase == Phase::kEhlo) {  // no ESMTP: fall back to HELO
     Send(Phase::kHelo, absl::StrCat("HELO ", s_.helo_name));
@@ -283,6 +315,144 @@ void SmtpSession::HandleHandshake(Phase phase, const SmtpReply& reply, absl::Tim
   rcpts_.DecideRemaining(FromReply(reply, phase));
   message_finished_ = true;
   Quit(now);
+}
+
+void SmtpSession::AfterHandshake(absl::Time now) {
+  last_activity_ = now;
+  if (!tls_.used && sec_.tls_level != TlsLevel::kNone && !sec_.no_starttls) {
+    if (features_.starttls) return Send(Phase::kStartTls, "STARTTLS");
+    if (sec_.tls_level >= TlsLevel::kEncrypt) {
+      // Never fall back to plain text when the policy demands TLS.
+      return Fail(absl::StrCat("TLS is required, but was not offered by host ", peer_.Name()), now, true,
+                  "4.7.4");
+    }
+  }
+  if (AuthWanted()) return StartAuth(now);
+  if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
+  status_ = Status::kReady;
+}
+
+void SmtpSession::HandleStartTls(const SmtpReply& reply, absl::Time now) {
+  if (Accepted(reply)) {
+    // CVE-2011-0411: whatever the server sent after its 220 came in the
+    // clear and must not be taken as a reply inside TLS.
+    if (parser_.has_pending_input()) Record("(discarded what the server sent after its STARTTLS reply)");
+    parser_.Clear();
+    tls_handshaking_ = true;
+    last_activity_ = now;
+    return;
+  }
+  if (sec_.tls_level >= TlsLevel::kEncrypt) {
+    return Fail(
+        absl::StrCat("TLS is required, but host ", peer_.Name(), " refused to start TLS: ", reply.Quoted()),
+        now, true, "4.7.5");
+  }
+  sec_.no_starttls = true;  // opportunistic: go on in plain text
+  AfterHandshake(now);
+}
+
+void SmtpSession::OnTlsEstablished(const TlsSessionInfo& info, absl::Time now) {
+  if (!tls_handshaking_ || status_ == Status::kClosed) return;
+  tls_handshaking_ = false;
+  tls_ = info;
+  last_activity_ = now;
+  Record(absl::StrCat("(", info.Verification(), " TLS connection established: ", info.protocol,
+                      " with cipher ", info.cipher, info.resumed ? ", session resumed" : "", ")"));
+  if (sec_.tls_level >= TlsLevel::kVerify) {
+    if (!info.trusted) {
+      return Fail(
+          absl::StrCat("Server certificate not trusted (host ", peer_.Name(), ": ", info.trust_error, ")"),
+          now, true, "4.7.5");
+    }
+    if (!info.matched) {
+      return Fail(absl::StrCat("Server certificate not verified (host ", peer_.Name(),
+                               ": the certificate does not match the expected names)"),
+                  now, true, "4.7.5");
+    }
+  }
+  if (sec_.wrappermode) return;  // the greeting comes next
+  // RFC 3207: forget what was said in the clear and ask again.
+  features_ = EhloFeatures{};
+  Send(Phase::kEhlo, absl::StrCat("EHLO ", s_.helo_name));
+}
+
+void SmtpSession::OnTlsFailed(const std::string& why, absl::Time now) {
+  if (!tls_handshaking_ || status_ == Status::kClosed) return;
+  tls_handshaking_ = false;
+  if (sec_.tls_level == TlsLevel::kMay && !sec_.wrappermode) retry_without_tls_ = true;
+  Fail(absl::StrCat("Cannot start TLS: handshake failure with host ", peer_.Name(), ": ", why), now, true,
+       "4.7.5");
+}
+
+bool SmtpSession::AuthWanted() const {
+  // No AUTH offered: deliver without it, as Postfix does.
+  return sec_.sasl != nullptr && !sec_.credentials.user.empty() && !authenticated_ &&
+         !features_.auth_mechanisms.empty();
+}
+
+namespace {
+
+// Mechanisms whose first message comes from the client (RFC 4954 initial
+// response); the others wait for the server's challenge.
+bool ClientFirst(absl::string_view mech) {
+  return mech == "PLAIN" || absl::StartsWith(mech, "SCRAM-") || mech == "ANONYMOUS" || mech == "EXTERNAL";
+}
+
+}  // namespace
+
+void SmtpSession::StartAuth(absl::Time now) {
+  last_activity_ = now;
+  const SaslSecurityOptions& options = tls_.used ? sec_.sasl_tls_options : sec_.sasl_options;
+  const std::string mech = sec_.sasl->Choose(features_.auth_mechanisms, sec_.mechanism_filter, options);
+  const std::string cannot =
+      absl::StrCat("SASL authentication failed; cannot authenticate to server ", peer_.Name());
+  if (mech.empty()) return AuthFailed(absl::StrCat(cannot, ": no mechanism available"), nullptr, now);
+  absl::StatusOr<std::unique_ptr<SaslExchange>> x = sec_.sasl->Start(mech, sec_.credentials, peer_.host);
+  if (!x.ok()) return AuthFailed(absl::StrCat(cannot, ": ", x.status().message()), nullptr, now);
+  sasl_ = std::move(*x);
+  if (!ClientFirst(mech)) return Send(Phase::kAuth, absl::StrCat("AUTH ", mech));
+  absl::StatusOr<std::string> initial = sasl_->InitialResponse();
+  if (!initial.ok()) return AuthFailed(absl::StrCat(cannot, ": ", initial.status().message()), nullptr, now);
+  // Never in transcripts or logs: the response carries the password.
+  SendSecret(Phase::kAuth, absl::StrCat("AUTH ", mech, " ", initial->empty() ? "=" : *initial),
+             absl::StrCat("AUTH ", mech, " (initial response hidden)"));
+}
+
+void SmtpSession::HandleAuth(const SmtpReply& reply, absl::Time now) {
+  if (reply.code == 334 && sasl_) {
+    absl::StatusOr<std::string> response = sasl_->Respond(absl::StripAsciiWhitespace(reply.text));
+    if (!response.ok()) {
+      return AuthFailed(absl::StrCat("SASL authentication failed; cannot authenticate to server ",
+                                     peer_.Name(), ": ", response.status().message()),
+                        nullptr, now);
+    }
+    return SendSecret(Phase::kAuth, *response, "(SASL response hidden)");
+  }
+  if (Accepted(reply)) {
+    authenticated_ = true;
+    sasl_.reset();
+    last_activity_ = now;
+    if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
+    status_ = Status::kReady;
+    return;
+  }
+  AuthFailed(absl::StrCat("SASL authentication failed; server ", peer_.Name(), " said: ", reply.Quoted()),
+             &reply, now);
+}
+
+void SmtpSession::AuthFailed(const std::string& reason, const SmtpReply* reply, absl::Time now) {
+  sasl_.reset();
+  if (reply != nullptr && reply->permanent() && !sec_.sasl_soft_bounce && msg_ != nullptr &&
+      !message_finished_) {
+    RecipientOutcome o = FromReply(*reply, Phase::kAuth);
+    o.reason = reason;
+    rcpts_.DecideRemaining(o);
+    message_finished_ = true;
+    return Quit(now);
+  }
+  // smtp_sasl_auth_soft_bounce: a rejected login is the sender's problem
+  // only after an operator looked at it; try the next server, then defer.
+  Fail(reason, now, true, "4.7.0");
 }
 
 void SmtpSession::BeginTransaction(absl::Time now) {
@@ -582,13 +752,16 @@ void SmtpSession::OnTimer(absl::Time now) {
   std::optional<absl::Time> d = deadline();
   if (!d || now < *d) return;
   if (pix_waiting_) return SendFinalDot(now);
-  const Phase phase = in_body_ ? Phase::kBody : expect_.empty() ? waiting_phase_ : expect_.front().phase;
+  const Phase phase = tls_handshaking_  ? Phase::kTlsHandshake
+                      : in_body_        ? Phase::kBody
+                      : expect_.empty() ? waiting_phase_
+                                        : expect_.front().phase;
   if (phase == Phase::kQuit) {
     status_ = Status::kClosed;  // no answer to QUIT: nothing lost
     return;
   }
   Fail(absl::StrCat("conversation with ", peer_.Name(), " timed out while ", While(phase)), now,
-       phase == Phase::kGreeting);
+       phase == Phase::kGreeting || phase == Phase::kTlsHandshake);
 }
 
 void SmtpSession::OnConnectionLost(absl::string_view why, absl::Time now) {
@@ -598,7 +771,10 @@ void SmtpSession::OnConnectionLost(absl::string_view why, absl::Time now) {
     status_ = Status::kClosed;
     return;
   }
-  const Phase phase = in_body_ ? Phase::kBody : expect_.empty() ? waiting_phase_ : expect_.front().phase;
+  const Phase phase = tls_handshaking_  ? Phase::kTlsHandshake
+                      : in_body_        ? Phase::kBody
+                      : expect_.empty() ? waiting_phase_
+                                        : expect_.front().phase;
   if (phase == Phase::kQuit) {
     status_ = Status::kClosed;
     return;
@@ -607,7 +783,7 @@ void SmtpSession::OnConnectionLost(absl::string_view why, absl::Time now) {
   if (!why.empty()) absl::StrAppend(&reason, ": ", why);
   // Before the greeting, or a cached connection that died before answering
   // anything for this message: another connection may do better.
-  const bool try_next = !greeted_ || (reused_ && message_replies_ == 0);
+  const bool try_next = !greeted_ || (reused_ && message_replies_ == 0) || phase == Phase::kTlsHandshake;
   Fail(reason, now, try_next);
 }
 

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <deque>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -22,7 +23,10 @@
 #include "delivery-svc/delivery_outcome.h"
 #include "delivery-svc/ehlo_features.h"
 #include "delivery-svc/recipient_table.h"
+#include "delivery-svc/sasl_client.h"
 #include "delivery-svc/smtp_reply.h"
+#include "delivery-svc/tls_policy.h"
+#include "delivery-svc/tls_session_info.h"
 
 namespace mxd {
 
@@ -42,9 +46,27 @@ struct SessionSettings {
   absl::Duration quit_timeout = absl::Seconds(300);
   absl::Duration rset_timeout = absl::Seconds(20);
   absl::Duration pix_delay = absl::Seconds(10);
+  absl::Duration starttls_timeout = absl::Seconds(300);
   size_t line_length_limit = 998;
   size_t recipient_limit = 50;
   bool chunking = true;  // BDAT (RFC 3030) when the server offers CHUNKING
+};
+
+// TLS and AUTH for one connection, decided by the caller from the policy
+// tables (Postfix's smtp_tls_policy.c and smtp_sasl_proto.c inputs).
+struct SessionSecurity {
+  TlsLevel tls_level = TlsLevel::kNone;
+  bool wrappermode = false;  // TLS from the first byte (smtp_tls_wrappermode, port 465)
+  // The plain-text retry after an opportunistic (may) handshake failed:
+  // no STARTTLS this time.
+  bool no_starttls = false;
+  // AUTH when `sasl` is set and the server offers AUTH.
+  const SaslClient* sasl = nullptr;
+  SaslCredentials credentials;
+  std::vector<std::string> mechanism_filter;  // smtp_sasl_mechanism_filter
+  SaslSecurityOptions sasl_options;           // smtp_sasl_security_options
+  SaslSecurityOptions sasl_tls_options;       // smtp_sasl_tls_security_options
+  bool sasl_soft_bounce = true;               // smtp_sasl_auth_soft_bounce
 };
 
 struct SmtpPeer {
@@ -94,7 +116,8 @@ class SmtpSession {
 
   // A fresh connection to `peer`; `msg` (may be null) is delivered after the
   // greeting and EHLO. The session keeps the pointer until the message ends.
-  SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now);
+  SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now,
+              SessionSecurity security = {});
 
   void OnReceived(absl::string_view data, absl::Time now);
   // The peer closed the connection or it failed (`why`: "Connection reset
@@ -115,6 +138,17 @@ class SmtpSession {
   // is deferred with `reason`; the connection is to be closed.
   void Abandon(const std::string& reason);
 
+  // TLS. tls_wanted(): start the handshake now (after the server's 220 to
+  // STARTTLS, or at once in wrapper mode), then report how it ended.
+  bool tls_wanted() const { return tls_handshaking_; }
+  void OnTlsEstablished(const TlsSessionInfo& info, absl::Time now);
+  void OnTlsFailed(const std::string& why, absl::Time now);
+  const TlsSessionInfo& tls() const { return tls_; }
+  const SessionSecurity& security() const { return sec_; }
+  // An opportunistic handshake failed: connect to the same server again
+  // and deliver in plain text (as Postfix does at level may).
+  bool retry_without_tls() const { return retry_without_tls_; }
+
   // Bytes to send; the caller removes what it wrote.
   std::string& output() { return out_; }
   std::optional<absl::Time> deadline() const;
@@ -126,6 +160,7 @@ class SmtpSession {
   bool try_next_address() const { return try_next_address_; }
   // Why the connection ended early (Postfix wording), when it did.
   const std::string& failure_reason() const { return failure_reason_; }
+  const std::string& failure_enhanced() const { return failure_enhanced_; }
 
   // The current message is over: every recipient has an outcome.
   bool message_finished() const { return message_finished_; }
@@ -155,7 +190,10 @@ class SmtpSession {
     kBdat,
     kBdatLast,
     kRset,
-    kQuit
+    kQuit,
+    kStartTls,
+    kTlsHandshake,  // not a command: waiting for the handshake
+    kAuth,
   };
   struct Expect {
     Phase phase;
@@ -163,9 +201,18 @@ class SmtpSession {
   };
 
   void Send(Phase phase, const std::string& command, size_t rcpt = 0);
+  // Sends a command whose arguments are secret; the transcript shows `shown`.
+  void SendSecret(Phase phase, const std::string& command, const std::string& shown);
   void HandleReply(const SmtpReply& reply, absl::Time now);
   void HandleGreeting(const SmtpReply& reply, absl::Time now);
   void HandleHandshake(Phase phase, const SmtpReply& reply, absl::Time now);
+  // After EHLO/HELO (again after TLS): STARTTLS, AUTH, or the message.
+  void AfterHandshake(absl::Time now);
+  void HandleStartTls(const SmtpReply& reply, absl::Time now);
+  bool AuthWanted() const;
+  void StartAuth(absl::Time now);
+  void HandleAuth(const SmtpReply& reply, absl::Time now);
+  void AuthFailed(const std::string& reason, const SmtpReply* reply, absl::Time now);
   void BeginTransaction(absl::Time now);
   void SendRecipients(size_t from, size_t to);
   void HandleMail(const SmtpReply& reply, absl::Time now);
@@ -183,7 +230,7 @@ class SmtpSession {
   std::string RcptCommand(size_t i) const;
   bool DsnFor(size_t i) const;
   // Connection-level failure: remaining recipients deferred, connection closed.
-  void Fail(const std::string& reason, absl::Time now, bool try_next);
+  void Fail(const std::string& reason, absl::Time now, bool try_next, absl::string_view enhanced = "4.4.2");
   void Record(const std::string& line);
 
   RecipientOutcome FromReply(const SmtpReply& reply, Phase phase) const;
@@ -194,6 +241,7 @@ class SmtpSession {
 
   SessionSettings s_;
   SmtpPeer peer_;
+  SessionSecurity sec_;
   Status status_ = Status::kBusy;
   ReplyParser parser_;
   EhloFeatures features_;
@@ -222,9 +270,17 @@ class SmtpSession {
   DataEncoder encoder_;
   std::string chunk_;
 
+  // TLS and AUTH.
+  bool tls_handshaking_ = false;
+  bool retry_without_tls_ = false;
+  TlsSessionInfo tls_;
+  std::unique_ptr<SaslExchange> sasl_;
+  bool authenticated_ = false;
+
   bool try_next_address_ = false;
   bool protocol_error_ = false;
   std::string failure_reason_;
+  std::string failure_enhanced_ = "4.4.2";
   std::vector<std::string> transcript_;
 };
 

@@ -13,6 +13,9 @@ SCRIPT is a JSON object; every key is optional:
   A DATA rule with "stall": true answers 354 and then never reads the content.
   "rcpt_by_address": {"substring": "550 5.1.1 reply"} answers the RCPT of any
   address containing the substring with that reply (before the RCPT rule).
+  "tls": {"cert": PEM, "key": PEM} offers STARTTLS; a "STARTTLS" rule may
+  add "inject": text sent in the clear right after the 220, in the same
+  packet (the CVE-2011-0411 attack); the session goes on inside TLS.
   ACTION: "close" (hang up without a reply), "hang" (never answer),
           "garbage" (a line that is not SMTP), "split" (the reply one byte
           at a time, "delay" seconds apart), "endless" (a multi-line reply
@@ -27,6 +30,7 @@ import argparse
 import asyncio
 import base64
 import json
+import ssl
 import time
 
 DEFAULT_EHLO = ["250-fault.test", "250-PIPELINING", "250-8BITMIME", "250 SIZE 10000000"]
@@ -112,6 +116,17 @@ class Session:
                 verb = text.split(" ", 1)[0].split(":", 1)[0].upper()
                 if verb == "EHLO":
                     ok = await self.answer("EHLO", "\r\n".join(self.script.get("ehlo", DEFAULT_EHLO)))
+                elif verb == "STARTTLS" and self.script.get("tls"):
+                    rule = self.rule("STARTTLS", "220 2.0.0 Ready to start TLS")
+                    reply = rule["reply"] + "\r\n" + rule.get("inject", "")
+                    await self.send(reply)
+                    if not rule["reply"].startswith("220"):
+                        continue
+                    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+                    ctx.load_cert_chain(self.script["tls"]["cert"], self.script["tls"]["key"])
+                    await self.writer.start_tls(ctx)
+                    self.record(self.conn, event="tls")
+                    continue
                 elif verb in ("HELO", "RSET"):
                     ok = await self.answer(verb, "250 fault.test")
                 elif verb == "MAIL":

@@ -1,0 +1,122 @@
+#include "delivery-svc/sasl_client.h"
+
+#include <gsasl.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+#include "absl/strings/ascii.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+
+namespace mxd {
+
+absl::StatusOr<SaslSecurityOptions> SaslSecurityOptions::Parse(const std::vector<std::string>& words) {
+  SaslSecurityOptions o;
+  for (const std::string& w : words) {
+    const std::string x = absl::AsciiStrToLower(w);
+    if (x == "noplaintext") {
+      o.noplaintext = true;
+    } else if (x == "noanonymous") {
+      o.noanonymous = true;
+    } else if (x == "nodictionary") {
+      o.nodictionary = true;
+    } else if (x == "noactive") {
+      o.noactive = true;
+    } else if (x == "mutual_auth") {
+      o.mutual_auth = true;
+    } else if (x == "forward_secrecy") {
+      // No supported mechanism offers it: nothing would be left.
+      o.mutual_auth = o.nodictionary = true;
+    } else {
+      return absl::InvalidArgumentError(absl::StrCat(
+          "unknown SASL security option \"", w,
+          "\" (expected noplaintext, noanonymous, nodictionary, noactive, mutual_auth or forward_secrecy)"));
+    }
+  }
+  return o;
+}
+
+bool SaslSecurityOptions::Allows(absl::string_view mechanism) const {
+  const std::string m = absl::AsciiStrToUpper(mechanism);
+  const bool plaintext = m == "PLAIN" || m == "LOGIN";
+  const bool scram = absl::StartsWith(m, "SCRAM-");
+  if (noplaintext && plaintext) return false;
+  if (noanonymous && m == "ANONYMOUS") return false;
+  // Cyrus SASL's flags: every password mechanism here can be attacked
+  // offline; PLAIN, LOGIN, CRAM-MD5 and DIGEST-MD5 also actively.
+  if (nodictionary && (plaintext || scram || m == "CRAM-MD5" || m == "DIGEST-MD5")) return false;
+  if (noactive && (plaintext || m == "CRAM-MD5" || m == "DIGEST-MD5")) return false;
+  if (mutual_auth && !scram && m != "DIGEST-MD5") return false;
+  return true;
+}
+
+absl::StatusOr<std::unique_ptr<SaslClient>> SaslClient::Create() {
+  std::unique_ptr<SaslClient> c(new SaslClient());
+  const int rc = gsasl_init(&c->ctx_);
+  if (rc != GSASL_OK) return absl::InternalError(absl::StrCat("GNU SASL: ", gsasl_strerror(rc)));
+  return c;
+}
+
+SaslClient::~SaslClient() {
+  if (ctx_ != nullptr) gsasl_done(ctx_);
+}
+
+std::string SaslClient::Choose(const std::vector<std::string>& offered,
+                               const std::vector<std::string>& filter,
+                               const SaslSecurityOptions& options) const {
+  std::vector<std::string> usable;
+  for (const std::string& m : offered) {
+    const std::string upper = absl::AsciiStrToUpper(m);
+    if (!filter.empty() && std::none_of(filter.begin(), filter.end(), [&](const std::string& f) {
+          return absl::EqualsIgnoreCase(f, upper);
+        })) {
+      continue;
+    }
+    if (!options.Allows(upper) || !gsasl_client_support_p(ctx_, upper.c_str())) continue;
+    usable.push_back(upper);
+  }
+  if (usable.empty()) return "";
+  const std::string list = absl::StrJoin(usable, " ");
+  const char* best = gsasl_client_suggest_mechanism(ctx_, list.c_str());
+  return best != nullptr ? std::string(best) : usable.front();
+}
+
+absl::StatusOr<std::unique_ptr<SaslExchange>> SaslClient::Start(const std::string& mechanism,
+                                                                const SaslCredentials& creds,
+                                                                absl::string_view server_host) const {
+  std::unique_ptr<SaslExchange> x(new SaslExchange());
+  x->mechanism_ = mechanism;
+  const int rc = gsasl_client_start(ctx_, mechanism.c_str(), &x->session_);
+  if (rc != GSASL_OK) {
+    return absl::InternalError(
+        absl::StrCat("cannot start SASL mechanism ", mechanism, ": ", gsasl_strerror(rc)));
+  }
+  gsasl_property_set(x->session_, GSASL_AUTHID, creds.user.c_str());
+  gsasl_property_set(x->session_, GSASL_PASSWORD, creds.password.c_str());
+  gsasl_property_set(x->session_, GSASL_SERVICE, "smtp");
+  gsasl_property_set(x->session_, GSASL_HOSTNAME, std::string(server_host).c_str());
+  return x;
+}
+
+SaslExchange::~SaslExchange() {
+  if (session_ != nullptr) gsasl_finish(session_);
+}
+
+absl::StatusOr<std::string> SaslExchange::InitialResponse() { return Respond(""); }
+
+absl::StatusOr<std::string> SaslExchange::Respond(absl::string_view challenge_base64) {
+  const std::string in(challenge_base64);
+  char* out = nullptr;
+  const int rc = gsasl_step64(session_, in.c_str(), &out);
+  if (rc != GSASL_OK && rc != GSASL_NEEDS_MORE) {
+    if (out != nullptr) gsasl_free(out);
+    return absl::PermissionDeniedError(absl::StrCat(mechanism_, ": ", gsasl_strerror(rc)));
+  }
+  std::string response = out != nullptr ? out : "";
+  if (out != nullptr) gsasl_free(out);
+  return response;
+}
+
+}  // namespace mxd
