@@ -115,6 +115,27 @@ class PostfixTls(unittest.TestCase):
         self.assertEqual(tls_log[0]["verification"], "Trusted")
         self.assertIn(" TLS ", [l for l in svc.log_lines() if l["event"] == "delivery"][0]["tls"] + " TLS ")
 
+    def test_tls_under_the_seccomp_filter_with_connection_reuse(self):
+        # The service is confined (Seccomp: 2) and still does TLS, SASL and
+        # reuse of a TLS connection (RSET inside TLS).
+        table = os.path.join(self.dir, "sasl_passwd")
+        with open(table, "w") as f:
+            f.write("[mx.tls.test]:%d  alice:%s\n" % (self.ports["tls"], PASSWORD))
+        svc = DeliverySvc(self.procs, self.dir, [
+            "smtp_tls_CAfile=" + self.pki.ca_file, "smtp_tls_security_level=verify", "smtp_sasl_auth_enable=yes",
+            "smtp_sasl_password_maps=texthash:" + table, "debug_peer_list=127.0.0.1", "debug_peer_level=1"])
+        self.addCleanup(self.assert_no_password_in_log, svc)
+        with open("/proc/%d/status" % svc.proc.pid) as f:
+            status = dict(l.split(":\t", 1) for l in f.read().splitlines() if ":\t" in l)
+        self.assertEqual(status["Seccomp"].strip(), "2")
+        first = self.deliver(svc, "tls").outcomes[0]
+        second = self.deliver(svc, "tls").outcomes[0]
+        self.assertEqual([first.action, second.action], [DELIVERED, DELIVERED], second.reason)
+        self.assertEqual(second.tls.verification, "verified")
+        # One handshake: the second message went over the same connection.
+        self.assertEqual(len([l for l in svc.log_lines() if l["event"] == "tls"]), 1)
+        self.assertIn("C: RSET", self.chat(svc))
+
     def test_none_never_starts_tls(self):
         svc = self.service("smtp_tls_security_level=none")
         o = self.deliver(svc, "tls").outcomes[0]

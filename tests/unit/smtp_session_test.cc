@@ -40,7 +40,8 @@ class SessionTest : public ::testing::Test {
   }
 
   void Start() {
-    session_ = std::make_unique<SmtpSession>(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, &env_, now_);
+    session_ = std::make_unique<SmtpSession>(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, &env_, now_,
+                                             security_);
   }
   // Everything the client wrote since the last call (body included).
   std::string Client() {
@@ -69,6 +70,7 @@ class SessionTest : public ::testing::Test {
   }
 
   SessionSettings settings_;
+  SessionSecurity security_;
   MemoryContent content_;
   MessageEnvelope env_;
   absl::Time now_ = absl::FromUnixSeconds(1700000000);
@@ -566,6 +568,206 @@ TEST_F(SessionTest, RandomServersNeverBreakTheInvariants) {
       EXPECT_FALSE(r.reason.empty());
     }
   }
+}
+
+// STARTTLS and AUTH. The test plays the server and reports the handshake's
+// result the way smtp_connection.cc does.
+
+constexpr char kEhloTls[] = "250-mx.example\r\n250-PIPELINING\r\n250 STARTTLS\r\n";
+
+TlsSessionInfo Tls(bool trusted, bool matched) {
+  TlsSessionInfo i;
+  i.used = true;
+  i.protocol = "TLSv1.3";
+  i.cipher = "TLS_AES_256_GCM_SHA384";
+  i.trusted = trusted;
+  i.names_checked = true;
+  i.matched = matched;
+  if (!trusted) i.trust_error = "certificate has expired";
+  return i;
+}
+
+TEST_F(SessionTest, StartTlsThenEhloAgainAndOnlyTheNewFeatures) {
+  security_.tls_level = TlsLevel::kMay;
+  Handshake(kEhloTls);
+  EXPECT_EQ(Client(), "STARTTLS\r\n");
+  // A reply pipelined in the clear after the 220 must not count inside TLS.
+  Server("220 2.0.0 go ahead\r\n250 2.1.0 injected\r\n");
+  EXPECT_TRUE(session_->tls_wanted());
+  EXPECT_EQ(Client(), "");
+  ASSERT_TRUE(session_->deadline().has_value());  // smtp_starttls_timeout
+  session_->OnTlsEstablished(Tls(true, true), now_);
+  EXPECT_FALSE(session_->tls_wanted());
+  EXPECT_EQ(Client(), "EHLO client.example.org\r\n");
+  EXPECT_THAT(session_->transcript(),
+              ::testing::Contains("(discarded what the server sent after its STARTTLS reply)"));
+  // Inside TLS the server offers no PIPELINING: lock-step from here.
+  Server("250-mx.example\r\n250 SIZE\r\n");
+  EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org> SIZE=33\r\n");
+  Server("250 ok\r\n");
+  EXPECT_EQ(Client(), "RCPT TO:<bob@example.com>\r\n");
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  EXPECT_EQ(Client(), "DATA\r\n");
+  Server("354 go\r\n");
+  Client();
+  Server("250 2.0.0 queued\r\n");
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kDelivered);
+  EXPECT_TRUE(o[0].tls.used);
+  EXPECT_EQ(o[0].tls.protocol, "TLSv1.3");
+}
+
+TEST_F(SessionTest, EncryptWithoutStartTlsOfferedNeverSendsInPlainText) {
+  security_.tls_level = TlsLevel::kEncrypt;
+  Handshake(kEhloPipelining);
+  EXPECT_EQ(Client(), "");
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+  EXPECT_TRUE(session_->try_next_address());
+  EXPECT_EQ(session_->failure_reason(), "TLS is required, but was not offered by host mx.example[192.0.2.1]");
+  EXPECT_EQ(session_->failure_enhanced(), "4.7.4");
+}
+
+TEST_F(SessionTest, MayGoesOnInPlainTextWhenStartTlsIsRefused) {
+  security_.tls_level = TlsLevel::kMay;
+  Handshake(kEhloTls);
+  EXPECT_EQ(Client(), "STARTTLS\r\n");
+  Server("454 4.7.0 TLS not available due to local problem\r\n");
+  EXPECT_THAT(Client(), HasSubstr("MAIL FROM:<alice@example.org>"));
+}
+
+TEST_F(SessionTest, EncryptDefersWhenStartTlsIsRefused) {
+  security_.tls_level = TlsLevel::kEncrypt;
+  Handshake(kEhloTls);
+  Client();
+  Server("454 4.7.0 TLS not available\r\n");
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+  EXPECT_THAT(session_->failure_reason(),
+              HasSubstr("TLS is required, but host mx.example[192.0.2.1] refused"));
+}
+
+TEST_F(SessionTest, FailedHandshakeAtMayAsksForAPlainTextRetry) {
+  security_.tls_level = TlsLevel::kMay;
+  Handshake(kEhloTls);
+  Client();
+  Server("220 go\r\n");
+  session_->OnTlsFailed("unsupported protocol", now_);
+  EXPECT_TRUE(session_->retry_without_tls());
+  EXPECT_TRUE(session_->try_next_address());
+  EXPECT_EQ(session_->failure_reason(),
+            "Cannot start TLS: handshake failure with host mx.example[192.0.2.1]: unsupported protocol");
+}
+
+TEST_F(SessionTest, HandshakeTimeout) {
+  security_.tls_level = TlsLevel::kEncrypt;
+  settings_.starttls_timeout = absl::Seconds(30);
+  Handshake(kEhloTls);
+  Client();
+  Server("220 go\r\n");
+  Advance(absl::Seconds(31));
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+  EXPECT_EQ(session_->failure_reason(),
+            "conversation with mx.example[192.0.2.1] timed out while performing the TLS handshake");
+}
+
+TEST_F(SessionTest, VerifyRefusesUntrustedAndUnmatchedCertificates) {
+  for (bool trusted : {false, true}) {
+    security_.tls_level = TlsLevel::kVerify;
+    Handshake(kEhloTls);
+    Client();
+    Server("220 go\r\n");
+    session_->OnTlsEstablished(Tls(trusted, false), now_);
+    EXPECT_EQ(Client(), "");
+    EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+    EXPECT_EQ(session_->failure_enhanced(), "4.7.5");
+    EXPECT_THAT(session_->failure_reason(),
+                HasSubstr(trusted ? "Server certificate not verified (host mx.example"
+                                  : "Server certificate not trusted (host mx.example"));
+  }
+}
+
+TEST_F(SessionTest, WrapperModeHandshakesBeforeTheGreeting) {
+  security_.tls_level = TlsLevel::kEncrypt;
+  security_.wrappermode = true;
+  Start();
+  EXPECT_TRUE(session_->tls_wanted());
+  session_->OnTlsEstablished(Tls(false, false), now_);
+  Server("220 mx.example ESMTP\r\n");
+  EXPECT_EQ(Client(), "EHLO client.example.org\r\n");
+  Server(kEhloTls);  // STARTTLS inside TLS is ignored
+  EXPECT_THAT(Client(), HasSubstr("MAIL FROM:"));
+}
+
+class AuthTest : public SessionTest {
+ protected:
+  void SetUp() override {
+    sasl_ = std::move(*SaslClient::Create());
+    security_.sasl = sasl_.get();
+    security_.credentials = {"alice", "secret-password"};
+  }
+  std::unique_ptr<SaslClient> sasl_;
+};
+
+TEST_F(AuthTest, PlainInitialResponseThenTheMessage) {
+  Handshake("250-mx.example\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n");
+  // AGxpY2UAc2VjcmV0LXBhc3N3b3Jk = base64("\0alice\0secret-password")
+  EXPECT_EQ(Client(), "AUTH PLAIN AGFsaWNlAHNlY3JldC1wYXNzd29yZA==\r\n");
+  Server("235 2.7.0 Authentication successful\r\n");
+  EXPECT_THAT(Client(), HasSubstr("MAIL FROM:<alice@example.org>"));
+  for (const std::string& line : session_->transcript()) {
+    EXPECT_THAT(line, ::testing::Not(HasSubstr("AGFsaWNl")));
+  }
+  EXPECT_THAT(session_->transcript(), ::testing::Contains("C: AUTH PLAIN (initial response hidden)"));
+}
+
+TEST_F(AuthTest, LoginAnswersChallengesAndHidesThem) {
+  security_.mechanism_filter = {"LOGIN"};
+  Handshake("250-mx.example\r\n250 AUTH LOGIN\r\n");
+  EXPECT_EQ(Client(), "AUTH LOGIN\r\n");
+  Server("334 VXNlcm5hbWU6\r\n");  // "Username:"
+  EXPECT_EQ(Client(), "YWxpY2U=\r\n");
+  Server("334 UGFzc3dvcmQ6\r\n");  // "Password:"
+  EXPECT_EQ(Client(), "c2VjcmV0LXBhc3N3b3Jk\r\n");
+  Server("235 ok\r\n");
+  EXPECT_THAT(Client(), HasSubstr("MAIL FROM:"));
+  EXPECT_THAT(session_->transcript(), ::testing::Contains("C: (SASL response hidden)"));
+}
+
+TEST_F(AuthTest, RejectedLoginDefersBySoftBounceOrBounces) {
+  for (bool soft : {true, false}) {
+    security_.sasl_soft_bounce = soft;
+    Handshake("250-mx.example\r\n250 AUTH PLAIN\r\n");
+    Client();
+    Server("535 5.7.8 Error: authentication failed\r\n");
+    if (soft) {
+      EXPECT_TRUE(session_->try_next_address());
+      EXPECT_EQ(session_->failure_enhanced(), "4.7.0");
+      EXPECT_EQ(session_->failure_reason(),
+                "SASL authentication failed; server mx.example[192.0.2.1] said: 535 5.7.8 Error: "
+                "authentication failed");
+    } else {
+      auto o = session_->TakeOutcomes();
+      ASSERT_EQ(o.size(), 2u);
+      EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+      EXPECT_EQ(o[0].enhanced, "5.7.8");
+    }
+  }
+}
+
+TEST_F(AuthTest, NoAuthOfferedMeansNoAuth) {
+  Handshake(kEhloPipelining);
+  EXPECT_THAT(Client(), ::testing::StartsWith("MAIL FROM:"));
+}
+
+TEST_F(AuthTest, NoAllowedMechanism) {
+  security_.sasl_options = *SaslSecurityOptions::Parse({"noplaintext"});
+  Handshake("250-mx.example\r\n250 AUTH PLAIN LOGIN\r\n");
+  EXPECT_EQ(Client(), "");
+  EXPECT_EQ(session_->failure_reason(),
+            "SASL authentication failed; cannot authenticate to server mx.example[192.0.2.1]: no mechanism "
+            "available");
 }
 
 }  // namespace
