@@ -116,6 +116,9 @@ absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create(const
   // Memory BIOs: let a record be written in parts (never with these BIOs,
   // but keeps SSL_write from failing on a partial write).
   SSL_CTX_set_mode(c->ctx_, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+  // SMTP ends with QUIT/221; many servers then close without close_notify.
+  // That is not a truncation attack here, so not an error either.
+  SSL_CTX_set_options(c->ctx_, SSL_OP_IGNORE_UNEXPECTED_EOF);
   return c;
 }
 
@@ -187,9 +190,16 @@ absl::StatusOr<std::unique_ptr<TlsStream>> TlsClientContext::NewStream(const Tls
 int TlsClientContext::OnNewSession(SSL* ssl, SSL_SESSION* session) {
   auto* self = static_cast<TlsClientContext*>(SSL_CTX_get_app_data(SSL_get_SSL_CTX(ssl)));
   auto* key = static_cast<std::string*>(SSL_get_ex_data(ssl, CacheKeyIndex()));
-  if (self == nullptr || key == nullptr || !SSL_SESSION_is_resumable(session)) return 0;
-  self->Store(*key, session);
-  return 1;  // we keep the reference
+  // smtp_tls_session_cache_timeout = 0 turns the cache off, as in Postfix.
+  if (self == nullptr || key == nullptr || !SSL_SESSION_is_resumable(session) ||
+      self->settings_.session_cache_timeout <= absl::ZeroDuration()) {
+    return 0;
+  }
+  // A copy: OpenSSL marks the connection's own session unresumable when
+  // that connection later fails, which must not spoil the cached one.
+  SSL_SESSION* copy = SSL_SESSION_dup(session);
+  if (copy != nullptr) self->Store(*key, copy);
+  return 0;
 }
 
 void TlsClientContext::Store(const std::string& key, SSL_SESSION* session) {
@@ -228,8 +238,10 @@ SSL_SESSION* TlsClientContext::Lookup(const std::string& key) {
     sessions_.erase(it);
     return nullptr;
   }
-  SSL_SESSION_up_ref(s);
-  return s;
+  // A copy again: OpenSSL treats a TLS 1.3 session it resumed with as
+  // used up, while the server (Postfix's smtpd among them) may send no new
+  // ticket; the cached one stays usable until it expires.
+  return SSL_SESSION_dup(s);
 }
 
 uint64_t TlsClientContext::sessions_cached() const {

@@ -465,7 +465,8 @@ const ParameterSpec kParameters[] = {
     {.name = "smtp_tls_session_cache_timeout",
      .type = ParamType::kTime,
      .default_value = "3600s",
-     .description = "How long TLS sessions are kept for resumption (in memory, per process).",
+     .description = "How long TLS sessions are kept for resumption (in memory, per process); 0 turns "
+                    "resumption off.",
      .users = kDeliverySvc,
      .min = 0,
      .max = 8640000},

@@ -248,11 +248,11 @@ class PostfixTls(unittest.TestCase):
 
     def test_repeat_connections_resume_the_tls_session(self):
         svc = self.service("smtp_tls_security_level=encrypt")
-        first = self.deliver(svc, "tls").outcomes[0]
-        second = self.deliver(svc, "tls").outcomes[0]
-        self.assertEqual([first.action, second.action], [DELIVERED, DELIVERED], second.reason)
-        self.assertFalse(first.tls.resumed)
-        self.assertTrue(second.tls.resumed)
+        outcomes = [self.deliver(svc, "tls").outcomes[0] for _ in range(3)]
+        self.assertEqual([o.action for o in outcomes], [DELIVERED] * 3, outcomes[-1].reason)
+        # Postfix's smtpd sends no new ticket in a resumed session: the
+        # cached session must stay usable for the third connection too.
+        self.assertEqual([o.tls.resumed for o in outcomes], [False, True, True])
 
     # SASL.
 

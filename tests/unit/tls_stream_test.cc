@@ -192,7 +192,8 @@ TEST_F(TlsStreamTest, ProtocolFloorRefusesOldServers) {
 TEST_F(TlsStreamTest, SecondConnectionResumesTheSession) {
   auto ctx = Context();
   SSL_CTX* sctx = pki_.Server({"mx.example.com"});
-  for (int round = 0; round < 2; ++round) {
+  // Every later connection resumes, also with tickets issued in resumed ones.
+  for (int round = 0; round < 4; ++round) {
     Server server(sctx);
     auto client = ctx->NewStream(Policy(TlsLevel::kVerify), "example.com", "mx.example.com", "mx:25/verify");
     ASSERT_EQ(Handshake(**client, server), TlsStream::State::kOpen);
@@ -201,7 +202,7 @@ TEST_F(TlsStreamTest, SecondConnectionResumesTheSession) {
     (*client)->FeedCiphertext(server.Pump());
     std::string plain;
     (*client)->Drive(&plain);
-    EXPECT_EQ((*client)->info().resumed, round == 1);
+    EXPECT_EQ((*client)->info().resumed, round > 0) << "round " << round;
     EXPECT_EQ((*client)->info().Verification(), "Verified");  // kept from the first handshake
   }
   EXPECT_EQ(ctx->sessions_cached(), 1u);
