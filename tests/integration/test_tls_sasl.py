@@ -62,6 +62,8 @@ class PostfixTls(unittest.TestCase):
             "old_tls": tls(good) + ["smtpd_tls_protocols=<=TLSv1.1", "smtpd_tls_mandatory_protocols=<=TLSv1.1",
                                     "tls_medium_cipherlist=DEFAULT@SECLEVEL=0"],
             "wrapper": tls(good) + ["smtpd_tls_wrappermode=yes"],
+            "ask_ccert": tls(good) + ["smtpd_tls_ask_ccert=yes", "smtpd_tls_CAfile=" + pki.ca_file,
+                                      "smtpd_tls_loglevel=1"],
         }, main_cf_extra="default_transport = discard:accepted\nrelay_transport = discard:accepted\n"
                          "smtpd_tls_session_cache_timeout = 3600s\n")
         cls.ports = cls.postfix.ports
@@ -245,6 +247,20 @@ class PostfixTls(unittest.TestCase):
         self.assertEqual(o.action, DELIVERED, o.reason)
         self.assertEqual(o.tls.verification, "verified")
         self.assertNotIn("C: STARTTLS", self.chat(svc))
+
+    def test_client_certificate_is_presented_when_asked(self):
+        cert, key = self.pki.server("client", ["client.mxd.test"], client=True)
+        svc = self.service("smtp_tls_security_level=encrypt", "smtp_tls_cert_file=" + cert,
+                           "smtp_tls_key_file=" + key)
+        o = self.deliver(svc, "ask_ccert").outcomes[0]
+        self.assertEqual(o.action, DELIVERED, o.reason)
+        import time
+        for _ in range(50):
+            if "Trusted TLS connection established from localhost" in self.postfix.maillog():
+                break
+            time.sleep(0.1)
+        # smtpd verified our certificate against the test CA.
+        self.assertIn("Trusted TLS connection established from localhost", self.postfix.maillog())
 
     def test_repeat_connections_resume_the_tls_session(self):
         svc = self.service("smtp_tls_security_level=encrypt")

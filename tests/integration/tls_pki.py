@@ -40,8 +40,9 @@ class Pki:
                         .sign(self.ca_key, hashes.SHA256()))
         self.ca_file, _ = _write(os.path.join(directory, "ca"), self.ca_key, self.ca_cert)
 
-    def server(self, name, dns_names, expired=False, self_signed=False):
-        """Returns (cert_path, key_path) of a server certificate."""
+    def server(self, name, dns_names, expired=False, self_signed=False, client=False):
+        """Returns (cert_path, key_path) of a server (or, with `client`, a
+        client) certificate."""
         now = datetime.datetime.now(datetime.timezone.utc)
         key = ec.generate_private_key(ec.SECP256R1())
         if expired:
@@ -54,6 +55,7 @@ class Pki:
                 .public_key(key.public_key()).serial_number(x509.random_serial_number())
                 .not_valid_before(before).not_valid_after(after)
                 .add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in dns_names]), critical=False)
-                .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
+                .add_extension(x509.ExtendedKeyUsage([x509.oid.ExtendedKeyUsageOID.CLIENT_AUTH if client else
+                                                      x509.oid.ExtendedKeyUsageOID.SERVER_AUTH]), critical=False)
                 .sign(issuer_key, hashes.SHA256()))
         return _write(os.path.join(self.dir, name), key, cert)
