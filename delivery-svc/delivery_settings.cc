@@ -33,6 +33,9 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c) {
   s.line_length_limit = line_limit == 0 ? SIZE_MAX : static_cast<size_t>(line_limit);
   s.recipient_limit = static_cast<size_t>(c.GetInt("smtp_destination_recipient_limit"));
   s.chunking = c.GetBool("smtp_chunking_enable");
+  s.mime_output_conversion = !c.GetBool("disable_mime_output_conversion");
+  s.mime_limits.nesting_limit = static_cast<size_t>(c.GetInt("mime_nesting_limit"));
+  s.mime_limits.boundary_length_limit = static_cast<size_t>(c.GetInt("mime_boundary_length_limit"));
 
   d.connect_timeout = c.GetTime("smtp_connect_timeout");
   d.pix_threshold = c.GetTime("smtp_pix_workaround_threshold_time");

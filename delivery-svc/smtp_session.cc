@@ -499,6 +499,8 @@ void SmtpSession::BeginTransaction(absl::Time now) {
     return FinishMessage();
   }
 
+  if (!PrepareConversion(now)) return;
+
   std::string mail = absl::StrCat("MAIL FROM:<", msg_->sender, ">");
   if (features_.size) absl::StrAppend(&mail, " SIZE=", size);
   if (msg_->eight_bit && features_.eightbitmime) absl::StrAppend(&mail, " BODY=8BITMIME");
@@ -587,9 +589,77 @@ void SmtpSession::HandleData(const SmtpReply& reply, absl::Time now) {
   EndTransaction(now);
 }
 
+bool SmtpSession::PrepareConversion(absl::Time now) {
+  convert_ =
+      msg_->eight_bit && !features_.eightbitmime && s_.mime_output_conversion && msg_->content != nullptr;
+  if (!convert_ || scanned_) return true;
+  // First pass: find mislabelled leaves and nesting too deep before
+  // anything is sent (Postfix finds the latter only midway and aborts).
+  MimeScanner scanner(s_.mime_limits);
+  for (uint64_t offset = 0;;) {
+    if (!msg_->content->Read(offset, kReadSize, &chunk_)) {
+      Fail("error reading the message content", now, false);
+      return false;
+    }
+    if (chunk_.empty()) break;
+    offset += chunk_.size();
+    scanner.Feed(chunk_);
+  }
+  scanner.Finish();
+  scanned_ = true;
+  if (const MimeError* e = scanner.error()) {
+    RecipientOutcome o;
+    o.action = DeliveryAction::kBounced;
+    o.enhanced = e->enhanced;
+    o.reason = absl::StrCat("cannot convert the 8-bit message to 7-bit for host ", peer_.Name(),
+                            ", which does not offer 8BITMIME: ", e->reason);
+    o.host = peer_.host;
+    o.ip = peer_.ip;
+    o.tls = tls_;
+    rcpts_.DecideRemaining(o);
+    txn_end_ = msg_->recipients.size();
+    FinishMessage();
+    return false;
+  }
+  mime_plan_ = scanner.plan();
+  return true;
+}
+
+bool SmtpSession::NextContent(std::string* piece) {
+  piece->clear();
+  while (piece->empty()) {
+    if (convert_ && converter_finished_) return true;
+    if (!msg_->content->Read(body_offset_, kReadSize, &chunk_)) return false;
+    body_offset_ += chunk_.size();
+    if (!convert_) {
+      piece->swap(chunk_);
+      return true;
+    }
+    if (chunk_.empty()) {
+      converter_->Finish(piece);
+      converter_finished_ = true;
+    } else {
+      converter_->Feed(chunk_, piece);
+    }
+  }
+  return true;
+}
+
 void SmtpSession::StartBody(absl::Time now) {
+  // Nothing may come before the content is sent (after 354, or after the
+  // RCPT replies with BDAT): a "250" sent ahead would otherwise be taken as
+  // the reply to content the server never saw (found by
+  // tests/fuzz/session_fuzz).
+  if (parser_.has_pending_input()) {
+    Record("(discarded what the server sent before the message content)");
+    parser_.Clear();
+  }
   in_body_ = true;
   body_offset_ = 0;
+  if (convert_) {
+    converter_ = std::make_unique<MimeConverter>(mime_plan_, s_.mime_limits);
+    converter_finished_ = false;
+  }
   encoder_ = DataEncoder(s_.line_length_limit, /*dot_stuff=*/!use_bdat_);
   waiting_phase_ = Phase::kBody;
   last_activity_ = now;
@@ -618,25 +688,23 @@ void SmtpSession::HandleBdat(const SmtpReply& reply, bool last, absl::Time now) 
 
 void SmtpSession::PumpBody(absl::Time now) {
   while (in_body_ && out_.size() < kBodyBufferHighWater) {
-    if (!msg_->content->Read(body_offset_, kReadSize, &chunk_)) {
-      return Fail("error reading the message content", now, false);
-    }
+    if (!NextContent(&converted_)) return Fail("error reading the message content", now, false);
+    const std::string& piece = converted_;
     if (use_bdat_) {
       // RFC 3030: each chunk says its size; the last one says LAST.
       std::string encoded;
-      if (chunk_.empty()) {
+      if (piece.empty()) {
         encoder_.Finish(&encoded);
         in_body_ = false;
         Send(Phase::kBdatLast, absl::StrCat("BDAT ", encoded.size(), " LAST"));
       } else {
-        body_offset_ += chunk_.size();
-        encoder_.Encode(chunk_, &encoded);
+        encoder_.Encode(piece, &encoded);
         Send(Phase::kBdat, absl::StrCat("BDAT ", encoded.size()));
       }
       out_ += encoded;
       continue;
     }
-    if (chunk_.empty()) {
+    if (piece.empty()) {
       encoder_.Finish(&out_);
       in_body_ = false;
       if (msg_->pix_workaround) {
@@ -648,8 +716,7 @@ void SmtpSession::PumpBody(absl::Time now) {
       }
       return;
     }
-    body_offset_ += chunk_.size();
-    encoder_.Encode(chunk_, &out_);
+    encoder_.Encode(piece, &out_);
   }
 }
 
@@ -700,6 +767,7 @@ void SmtpSession::FinishMessage() {
 
 void SmtpSession::StartMessage(const MessageEnvelope* msg, absl::Time now) {
   msg_ = msg;
+  scanned_ = false;
   rcpts_ = RecipientTable(msg->recipients.size());
   message_finished_ = false;
   reused_ = true;

@@ -22,6 +22,7 @@
 #include "delivery-svc/data_encoder.h"
 #include "delivery-svc/delivery_outcome.h"
 #include "delivery-svc/ehlo_features.h"
+#include "delivery-svc/mime_converter.h"
 #include "delivery-svc/recipient_table.h"
 #include "delivery-svc/sasl_client.h"
 #include "delivery-svc/smtp_reply.h"
@@ -50,6 +51,10 @@ struct SessionSettings {
   size_t line_length_limit = 998;
   size_t recipient_limit = 50;
   bool chunking = true;  // BDAT (RFC 3030) when the server offers CHUNKING
+  // 8-bit content to a server without 8BITMIME: convert to 7bit (MIME) unless
+  // disable_mime_output_conversion; the limits are Postfix's mime_* ones.
+  bool mime_output_conversion = true;
+  MimeLimits mime_limits;
 };
 
 // TLS and AUTH for one connection, decided by the caller from the policy
@@ -223,6 +228,13 @@ class SmtpSession {
   // After the RCPT replies: the content, by DATA or by BDAT.
   void StartContent(absl::Time now);
   void StartBody(absl::Time now);
+  // Whether this transaction converts 8-bit content to 7bit; runs the
+  // converter's first pass over the content once per message. False with
+  // every recipient of the transaction decided when it cannot be converted.
+  bool PrepareConversion(absl::Time now);
+  // The next piece of content as it goes into DataEncoder: converted when
+  // converting. Empty at the end.
+  bool NextContent(std::string* piece);
   void EndTransaction(absl::Time now);
   void PumpBody(absl::Time now);
   void SendFinalDot(absl::Time now);
@@ -269,6 +281,14 @@ class SmtpSession {
   uint64_t body_offset_ = 0;
   DataEncoder encoder_;
   std::string chunk_;
+  // 8BITMIME to 7BIT: the plan from the first pass (per message) and the
+  // converter of the transaction being sent.
+  bool convert_ = false;
+  bool scanned_ = false;
+  MimePlan mime_plan_;
+  std::unique_ptr<MimeConverter> converter_;
+  bool converter_finished_ = false;
+  std::string converted_;
 
   // TLS and AUTH.
   bool tls_handshaking_ = false;

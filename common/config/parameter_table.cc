@@ -363,6 +363,29 @@ const ParameterSpec kParameters[] = {
          "Where message content received over gRPC is held (unlinked temporary files) while it is delivered.",
      .users = kDeliverySvc},
 
+    // Content conversion (docs/mime-conversion.md).
+    {.name = "disable_mime_output_conversion",
+     .type = ParamType::kBool,
+     .default_value = "no",
+     .description = "Send 8-bit content as it is to servers that do not offer 8BITMIME, instead of "
+                    "converting it to 7bit (quoted-printable) MIME.",
+     .users = kDeliverySvc},
+    {.name = "mime_nesting_limit",
+     .type = ParamType::kInt,
+     .default_value = "100",
+     .description = "The deepest multipart/message nesting converted; a deeper message that needs "
+                    "conversion is bounced (5.6.0).",
+     .users = kDeliverySvc,
+     .min = 1,
+     .max = 100000},
+    {.name = "mime_boundary_length_limit",
+     .type = ParamType::kInt,
+     .default_value = "2048",
+     .description = "How much of a multipart boundary string is kept for matching while converting.",
+     .users = kDeliverySvc,
+     .min = 1,
+     .max = 1048576},
+
     // TLS (Postfix's smtp_tls_* parameters; docs/tls-and-sasl.md).
     {.name = "smtp_tls_security_level",
      .type = ParamType::kString,

@@ -605,7 +605,7 @@ class PostfixSmtpd(unittest.TestCase):
         self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, DELIVERED])
         chat = [l["line"] for l in self.svc.log_lines() if l["event"] == "smtp_chat"]
         self.assertNotIn("S: 250-PIPELINING", chat)
-        # Without 8BITMIME offered, no BODY= parameter (sent as is until conversion exists).
+        # Without 8BITMIME offered, no BODY= parameter (7-bit content: nothing to convert).
         self.assertIn("C: MAIL FROM:<sender@mxd.test> SIZE=%d" % len(MESSAGE), chat)
 
     def test_dsn_parameters_are_passed_on(self):

@@ -570,6 +570,90 @@ TEST_F(SessionTest, RandomServersNeverBreakTheInvariants) {
   }
 }
 
+// Found by tests/fuzz/session_fuzz: a 250 that arrives with the 354, before
+// any content was sent, must not count as the end-of-data reply.
+TEST_F(SessionTest, ReplyPipelinedAfter354IsNotTheEndOfDataReply) {
+  env_.recipients = {"bob@example.com"};
+  Handshake(kEhloPlain);
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  EXPECT_EQ(Client(), "DATA\r\n");
+  Server("354 go\r\n250 2.0.0 too early\r\n");
+  Client();  // the content and the final dot
+  EXPECT_FALSE(session_->message_finished());
+  Server("250 2.0.0 queued\r\n");
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 1u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kDelivered);
+  EXPECT_EQ(o[0].reason, "250 2.0.0 queued");
+  EXPECT_THAT(session_->transcript(),
+              ::testing::Contains("(discarded what the server sent before the message content)"));
+}
+
+// 8BITMIME to 7BIT: the session converts when the server lacks 8BITMIME.
+
+TEST_F(SessionTest, EightBitContentIsConvertedForA7BitServer) {
+  MemoryContent content(
+      "Subject: caf\xc3\xa9\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+      "Content-Transfer-Encoding: 8bit\r\n\r\nd\xc3\xa9j\xc3\xa0 vu\r\n");
+  env_.content = &content;
+  env_.eight_bit = true;
+  env_.recipients = {"bob@example.com"};
+  Handshake(kEhloPlain);  // no 8BITMIME
+  EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org> SIZE=" + std::to_string(content.size()) + "\r\n");
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  EXPECT_EQ(Client(), "DATA\r\n");
+  Server("354 go\r\n");
+  const std::string body = Client();
+  EXPECT_THAT(body, HasSubstr("Content-Transfer-Encoding: quoted-printable\r\n"));
+  EXPECT_THAT(body, HasSubstr("d=C3=A9j=C3=A0 vu\r\n"));
+  EXPECT_THAT(body, HasSubstr("Subject: caf\xc3\xa9\r\n"));  // headers stay as they are
+  for (size_t i = body.find("\r\n\r\n"); i < body.size(); ++i) {
+    EXPECT_LT(static_cast<unsigned char>(body[i]), 128) << "8-bit octet in the converted body at " << i;
+  }
+}
+
+TEST_F(SessionTest, NoConversionWhen8BitMimeIsOfferedOrConversionIsOff) {
+  MemoryContent content("Content-Transfer-Encoding: 8bit\r\n\r\n\xe9t\xe9\r\n");
+  env_.content = &content;
+  env_.eight_bit = true;
+  env_.recipients = {"bob@example.com"};
+  for (bool offered : {true, false}) {
+    settings_.mime_output_conversion = offered;  // off in the second round
+    Handshake(offered ? "250-mx.example\r\n250 8BITMIME\r\n" : kEhloPlain);
+    EXPECT_THAT(Client(), HasSubstr(offered ? "BODY=8BITMIME" : "SIZE="));
+    Server("250 ok\r\n");
+    Client();
+    Server("250 ok\r\n");
+    Client();
+    Server("354 go\r\n");
+    EXPECT_THAT(Client(), HasSubstr("\xe9t\xe9\r\n"));
+  }
+}
+
+TEST_F(SessionTest, TooDeeplyNestedContentBouncesBeforeMailFrom) {
+  std::string m = "MIME-Version: 1.0\r\n";
+  for (int i = 0; i < 5; ++i) m += "Content-Type: message/rfc822\r\n\r\n";
+  m += "Content-Transfer-Encoding: 8bit\r\n\r\n\xe9\r\n";
+  MemoryContent content(m);
+  env_.content = &content;
+  env_.eight_bit = true;
+  settings_.mime_limits.nesting_limit = 3;
+  Handshake(kEhloPlain);
+  EXPECT_EQ(Client(), "");  // no MAIL FROM
+  EXPECT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[0].enhanced, "5.6.0");
+  EXPECT_THAT(o[0].reason, HasSubstr("MIME nesting exceeds safety limit"));
+  EXPECT_THAT(o[0].reason, HasSubstr("which does not offer 8BITMIME"));
+}
+
 // STARTTLS and AUTH. The test plays the server and reports the handshake's
 // result the way smtp_connection.cc does.
 
