@@ -1,6 +1,6 @@
 # Warnings as errors apply to our own code only; generated protobuf code is
 # compiled without them (see proto/CMakeLists.txt).
-set(MXD_WARNINGS -Wall -Wextra -Werror -Wshadow=local -Wnon-virtual-dtor)
+set(MXD_WARNINGS -Wall -Wextra -Werror -Wnon-virtual-dtor $<$<CXX_COMPILER_ID:GNU>:-Wshadow=local>)
 
 function(mxd_target_defaults target)
   target_compile_options(${target} PRIVATE ${MXD_WARNINGS})

@@ -52,6 +52,19 @@ bool SaslSecurityOptions::Allows(absl::string_view mechanism) const {
   return true;
 }
 
+namespace {
+
+// The mechanisms that authenticate with a user name and password, the only
+// credentials smtp_sasl_password_maps holds. GNU SASL also offers GSSAPI,
+// NTLM, SAML and others; a server naming them must not make us load
+// Kerberos (tests/fuzz/session_fuzz saw libgssapi start up).
+bool IsPasswordMechanism(absl::string_view m) {
+  return m == "PLAIN" || m == "LOGIN" || m == "CRAM-MD5" || m == "DIGEST-MD5" || m == "SCRAM-SHA-1" ||
+         m == "SCRAM-SHA-256";
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<SaslClient>> SaslClient::Create() {
   std::unique_ptr<SaslClient> c(new SaslClient());
   const int rc = gsasl_init(&c->ctx_);
@@ -74,7 +87,10 @@ std::string SaslClient::Choose(const std::vector<std::string>& offered,
         })) {
       continue;
     }
-    if (!options.Allows(upper) || !gsasl_client_support_p(ctx_, upper.c_str())) continue;
+    if (!IsPasswordMechanism(upper) || !options.Allows(upper) ||
+        !gsasl_client_support_p(ctx_, upper.c_str())) {
+      continue;
+    }
     usable.push_back(upper);
   }
   if (usable.empty()) return "";

@@ -9,6 +9,8 @@
 #include <limits>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
 #include "common/nexthop/domain_name.h"
 
 namespace mxd {
@@ -138,10 +140,24 @@ DnsAnswer ParseDnsAnswer(int qtype, absl::string_view qname, int ares_status, co
     ares_mx_reply* mx = nullptr;
     int st = ares_parse_mx_reply(abuf, alen, &mx);
     if (st == ARES_SUCCESS) {
+      // As Postfix's smtp_addr.c: an MX host that is not a valid host name
+      // is skipped ("m 1" was found by tests/fuzz/dns_answer_fuzz); the null
+      // MX target "." stays.
+      size_t malformed = 0;
       for (ares_mx_reply* m = mx; m != nullptr; m = m->next) {
+        const absl::string_view host = m->host;
+        if (!host.empty() && host != "." && !ValidateDomainName(host).ok()) {
+          if (++malformed == 1)
+            a.detail = absl::StrCat("malformed host name in MX record: \"", absl::CHexEscape(host), "\"");
+          continue;
+        }
         a.mx.push_back({m->priority, CanonicalDomainName(m->host)});
       }
       ares_free_data(mx);
+      if (a.mx.empty() && malformed > 0) {
+        a.status = DnsStatus::kTempFail;
+        return a;
+      }
     } else if (st != ARES_ENODATA) {
       a.status = DnsStatus::kTempFail;
       a.detail = std::string("malformed MX reply: ") + ares_strerror(st);
@@ -183,7 +199,9 @@ DnsAnswer ParseDnsAnswer(int qtype, absl::string_view qname, int ares_status, co
     if (!ExpandName(abuf + it->rdata, abuf, alen, &target, &len)) break;
     at = target;
   }
-  if (at != CanonicalDomainName(qname)) {
+  // A chain that ends at the root ("CNAME .") leads nowhere: no data (found
+  // by tests/fuzz/dns_answer_fuzz).
+  if (at != CanonicalDomainName(qname) && !at.empty()) {
     a.status = DnsStatus::kOk;
     a.cname_target = at;
     return a;

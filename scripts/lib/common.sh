@@ -11,7 +11,7 @@ MXD_BUILD_PACKAGES=(
 )
 MXD_TEST_PACKAGES=(
   python3 python3-grpcio python3-protobuf python3-dnslib python3-aiosmtpd nsd postfix openssl
-  sasl2-bin libsasl2-modules
+  sasl2-bin libsasl2-modules clang libfuzzer-14-dev
   docker-compose
 )
 

@@ -125,6 +125,33 @@ TEST(DnsAnswer, UnfinishedCnameChainNamesTheTarget) {
   EXPECT_EQ(a.ttl, 80u);
 }
 
+// Found by tests/fuzz/dns_answer_fuzz: MX hosts that are not host names
+// are skipped, as Postfix does; with none left the answer is a failure.
+TEST(DnsAnswer, MalformedMxHostsAreSkipped) {
+  Message m("example.com", ns_t_mx, 0, 2, 0);
+  m.Rr("example.com", ns_t_mx, 300, Message::Mx(10, "m 1.example.com"))
+      .Rr("example.com", ns_t_mx, 300, Message::Mx(20, "mx2.example.com"));
+  DnsAnswer a = ParseDnsAnswer(ns_t_mx, "example.com", ARES_SUCCESS, m.data(), m.size());
+  ASSERT_EQ(a.status, DnsStatus::kOk);
+  ASSERT_EQ(a.mx.size(), 1u);
+  EXPECT_EQ(a.mx[0].host, "mx2.example.com");
+  Message bad("example.com", ns_t_mx, 0, 1, 0);
+  bad.Rr("example.com", ns_t_mx, 300, Message::Mx(10, "m 1"));
+  a = ParseDnsAnswer(ns_t_mx, "example.com", ARES_SUCCESS, bad.data(), bad.size());
+  EXPECT_EQ(a.status, DnsStatus::kTempFail);
+  EXPECT_EQ(a.detail, "malformed host name in MX record: \"m 1\"");
+}
+
+// Found by tests/fuzz/dns_answer_fuzz: "CNAME ." was an answer with
+// neither records nor a chain to follow.
+TEST(DnsAnswer, CnameToTheRootIsNoData) {
+  Message m("example.com", ns_t_a, 0, 1, 0);
+  m.Rr("example.com", ns_t_cname, 0, Message::EncodeName("."));
+  DnsAnswer a = ParseDnsAnswer(ns_t_a, "example.com", ARES_SUCCESS, m.data(), m.size());
+  EXPECT_EQ(a.status, DnsStatus::kNoData);
+  EXPECT_TRUE(a.cname_target.empty());
+}
+
 TEST(DnsAnswer, NegativeAnswersUseTheSoaMinimum) {
   Message nx("nx.example.com", ns_t_mx, 3, 0, 1);
   nx.Rr("example.com", ns_t_soa, 3600, Message::Soa(90));

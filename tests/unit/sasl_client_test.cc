@@ -51,6 +51,7 @@ TEST_F(SaslTest, ChoosesTheStrongestAllowedMechanism) {
   EXPECT_EQ(client_->Choose(offered, {"plain"}, none), "PLAIN");
   EXPECT_EQ(client_->Choose(offered, {"login", "cram-md5"}, none), "CRAM-MD5");
   EXPECT_EQ(client_->Choose({"GSSAPI-NOT-REALLY"}, {}, none), "");
+  EXPECT_EQ(client_->Choose({"GSSAPI", "NTLM", "EXTERNAL", "ANONYMOUS", "LOGIN"}, {}, none), "LOGIN");
 }
 
 TEST_F(SaslTest, PlainInitialResponse) {
