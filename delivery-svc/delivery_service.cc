@@ -206,7 +206,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     msg_.dsn_envid = envelope_.dsn_envid();
     msg_.smtputf8 = envelope_.smtputf8();
     // A body declared 7bit that has 8-bit octets is 8-bit all the same.
-    msg_.eight_bit = envelope_.body_type() == v1::BODY_TYPE_8BITMIME || spool_->saw_8bit();
+    msg_.binary = envelope_.body_type() == v1::BODY_TYPE_BINARYMIME;
+    msg_.eight_bit = msg_.binary || envelope_.body_type() == v1::BODY_TYPE_8BITMIME || spool_->saw_8bit();
     if (envelope_.has_arrival_time()) {
       const absl::Time arrival = absl::FromUnixSeconds(envelope_.arrival_time().seconds());
       msg_.pix_workaround = absl::Now() - arrival >= service_->settings_->pix_threshold;

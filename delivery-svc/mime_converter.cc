@@ -87,8 +87,10 @@ void MimeConverter::Feed(absl::string_view chunk, std::string* out) {
         pending_.append(data + i, len);
         line = pending_;
       }
-      if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      bare_lf_ = line.empty() || line.back() != '\r';
+      if (!bare_lf_) line.remove_suffix(1);
       Fragment(line, /*end=*/true);
+      bare_lf_ = false;
       pending_.clear();
       i += len + 1;
       continue;
@@ -479,7 +481,11 @@ void MimeConverter::BodyLine(absl::string_view text, bool end) {
     case BodyMode::kPass: EmitLine(text, end); return;
     case BodyMode::kEncode:
       qp_.Text(text, out_);
-      if (end) qp_.LineBreak(out_);
+      if (end && bare_lf_ && limits_.exact_line_breaks) {
+        qp_.Text("\n", out_);
+      } else if (end) {
+        qp_.LineBreak(out_);
+      }
       return;
     case BodyMode::kEscape8Bit:
     case BodyMode::kDrop8Bit:

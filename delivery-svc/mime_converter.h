@@ -72,6 +72,10 @@ struct MimeLimits {
   size_t nesting_limit = 100;           // Postfix mime_nesting_limit
   size_t boundary_length_limit = 2048;  // Postfix mime_boundary_length_limit
   size_t header_limit = 64 * 1024;      // octets of one header field kept
+  // BINARYMIME content: inside quoted-printable leaves only CRLF is a line
+  // break and a bare LF is data (=0A), so binary parts decode exactly. (The
+  // spool otherwise takes any line-break convention.)
+  bool exact_line_breaks = false;
 };
 
 // Why the content cannot be sent converted; the caller bounces with it.
@@ -170,6 +174,7 @@ class MimeConverter {
   bool line_start_ = true;     // the next piece starts a line
   bool rest_of_line_ = false;  // pass the rest of this line (a long boundary line)
   bool at_eof_ = false;        // in Finish
+  bool bare_lf_ = false;       // the line just ended with LF alone
 
   State state_ = State::kHeader;
   std::vector<Frame> stack_;

@@ -468,6 +468,8 @@ void SmtpSession::BeginTransaction(absl::Time now) {
   accepted_.clear();
   mail_accepted_ = false;
   use_bdat_ = s_.chunking && features_.chunking;
+  // RFC 3030: binary content needs BDAT; without BINARYMIME it is converted.
+  send_binary_ = msg_->binary && use_bdat_ && features_.binarymime;
   bdat_failed_ = false;
   status_ = Status::kBusy;
   last_activity_ = now;
@@ -503,7 +505,11 @@ void SmtpSession::BeginTransaction(absl::Time now) {
 
   std::string mail = absl::StrCat("MAIL FROM:<", msg_->sender, ">");
   if (features_.size) absl::StrAppend(&mail, " SIZE=", size);
-  if (msg_->eight_bit && features_.eightbitmime) absl::StrAppend(&mail, " BODY=8BITMIME");
+  if (send_binary_) {
+    absl::StrAppend(&mail, " BODY=BINARYMIME");
+  } else if (msg_->eight_bit && features_.eightbitmime && !convert_) {
+    absl::StrAppend(&mail, " BODY=8BITMIME");
+  }
   if (msg_->smtputf8) absl::StrAppend(&mail, " SMTPUTF8");
   if (features_.dsn) {
     if (!msg_->dsn_ret.empty()) absl::StrAppend(&mail, " RET=", msg_->dsn_ret);
@@ -590,8 +596,10 @@ void SmtpSession::HandleData(const SmtpReply& reply, absl::Time now) {
 }
 
 bool SmtpSession::PrepareConversion(absl::Time now) {
-  convert_ =
-      msg_->eight_bit && !features_.eightbitmime && s_.mime_output_conversion && msg_->content != nullptr;
+  // Binary content without BINARYMIME may hold bare CR/LF, NUL and any
+  // line length, which even 8BITMIME does not allow: converted as well.
+  convert_ = msg_->eight_bit && (!features_.eightbitmime || (msg_->binary && !send_binary_)) &&
+             s_.mime_output_conversion && msg_->content != nullptr;
   if (!convert_ || scanned_) return true;
   // First pass: find mislabelled leaves and nesting too deep before
   // anything is sent (Postfix finds the latter only midway and aborts).
@@ -657,7 +665,9 @@ void SmtpSession::StartBody(absl::Time now) {
   in_body_ = true;
   body_offset_ = 0;
   if (convert_) {
-    converter_ = std::make_unique<MimeConverter>(mime_plan_, s_.mime_limits);
+    MimeLimits limits = s_.mime_limits;
+    limits.exact_line_breaks = msg_->binary;
+    converter_ = std::make_unique<MimeConverter>(mime_plan_, limits);
     converter_finished_ = false;
   }
   encoder_ = DataEncoder(s_.line_length_limit, /*dot_stuff=*/!use_bdat_);
@@ -697,6 +707,9 @@ void SmtpSession::PumpBody(absl::Time now) {
         encoder_.Finish(&encoded);
         in_body_ = false;
         Send(Phase::kBdatLast, absl::StrCat("BDAT ", encoded.size(), " LAST"));
+      } else if (send_binary_) {
+        encoded = piece;  // BINARYMIME: octets as they are, no line handling
+        Send(Phase::kBdat, absl::StrCat("BDAT ", encoded.size()));
       } else {
         encoder_.Encode(piece, &encoded);
         Send(Phase::kBdat, absl::StrCat("BDAT ", encoded.size()));

@@ -104,6 +104,7 @@ struct MessageEnvelope {
   std::string dsn_envid;          // "" for none
   bool smtputf8 = false;          // the envelope or headers need SMTPUTF8 (RFC 6531)
   bool eight_bit = false;         // BODY=8BITMIME when the server offers it
+  bool binary = false;            // BODY=BINARYMIME with BDAT when offered, else converted
   bool pix_workaround = false;    // send the final "." alone after pix_delay
   const MessageContent* content = nullptr;
 };
@@ -275,6 +276,7 @@ class SmtpSession {
 
   // Body transfer.
   bool use_bdat_ = false;     // this transaction sends the content with BDAT
+  bool send_binary_ = false;  // BODY=BINARYMIME: the content goes unchanged
   bool bdat_failed_ = false;  // a BDAT chunk was refused: the rest is ignored
   bool in_body_ = false;
   bool pix_waiting_ = false;

@@ -46,9 +46,10 @@ void FillEnvelope(const DeliverEnvelope& in, uint64_t size, v1::Envelope* out) {
   if (in.arrival_time != absl::InfinitePast()) {
     out->mutable_arrival_time()->set_seconds(absl::ToUnixSeconds(in.arrival_time));
   }
-  out->set_body_type(in.body == DeliverEnvelope::Body::k7Bit       ? v1::BODY_TYPE_7BIT
-                     : in.body == DeliverEnvelope::Body::k8BitMime ? v1::BODY_TYPE_8BITMIME
-                                                                   : v1::BODY_TYPE_UNSPECIFIED);
+  out->set_body_type(in.body == DeliverEnvelope::Body::k7Bit         ? v1::BODY_TYPE_7BIT
+                     : in.body == DeliverEnvelope::Body::k8BitMime   ? v1::BODY_TYPE_8BITMIME
+                     : in.body == DeliverEnvelope::Body::kBinaryMime ? v1::BODY_TYPE_BINARYMIME
+                                                                     : v1::BODY_TYPE_UNSPECIFIED);
   out->set_smtputf8(in.smtputf8);
   out->set_message_size(size);
 }

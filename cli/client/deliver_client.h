@@ -29,7 +29,7 @@ struct DeliverEnvelope {
   std::string nexthop;
   std::vector<ResolvedRoute> routes;
   absl::Time arrival_time = absl::InfinitePast();  // unknown
-  enum class Body { kUnspecified, k7Bit, k8BitMime } body = Body::kUnspecified;
+  enum class Body { kUnspecified, k7Bit, k8BitMime, kBinaryMime } body = Body::kUnspecified;
   bool smtputf8 = false;
 };
 

@@ -21,6 +21,9 @@ SCRIPT is a JSON object; every key is optional:
           at a time, "delay" seconds apart), "endless" (a multi-line reply
           that never ends).
 
+BDAT chunks are read and recorded ({"event": "bdat", "raw": ..., "last": ...});
+the reply to BDAT ... LAST follows the DOT rule.
+
 RECORD gets one JSON object per line: {"event": "connect"}, {"event":
 "command", "line": ...}, {"event": "data", "raw": base64 of the DATA content
 as received (dot-stuffed, up to and excluding the final ".")}, {"event":
@@ -147,6 +150,17 @@ class Session:
                         if data is None:
                             return
                         ok = await self.answer("DOT", "250 2.0.0 Ok: queued as FAULT%d" % self.conn)
+                elif verb == "BDAT":
+                    # RFC 3030: "BDAT size [LAST]", then exactly size octets.
+                    words = text.split()
+                    size = int(words[1]) if len(words) > 1 and words[1].isdigit() else 0
+                    chunk = await self.reader.readexactly(size)
+                    self.record(self.conn, event="bdat", raw=base64.b64encode(chunk).decode(),
+                                last=len(words) > 2 and words[2].upper() == "LAST")
+                    if len(words) > 2 and words[2].upper() == "LAST":
+                        ok = await self.answer("DOT", "250 2.0.0 Ok: queued as FAULT%d" % self.conn)
+                    else:
+                        ok = await self.answer("BDAT", "250 2.0.0 Ok: %d octets" % size)
                 elif verb == "QUIT":
                     await self.answer("QUIT", "221 2.0.0 Bye")
                     return

@@ -1,7 +1,9 @@
 """delivery-svc against real SMTP servers on 127.0.0.1 (Postfix's smtp-sink,
 aiosmtpd) and our scriptable fault server, through gRPC and mxctl."""
+import base64
 import json
 import os
+import re
 import subprocess
 import threading
 import time
@@ -164,6 +166,35 @@ class Protocol(DeliveryTestBase):
         time.sleep(3)
         self.assertIn("QUIT", f.commands())
         self.assertEqual([e["event"] for e in f.new_events()][-1], "disconnect")
+
+
+class BinaryMime(DeliveryTestBase):
+    BINARY = b"MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\n" \
+             b"Content-Transfer-Encoding: binary\r\n\r\n\x00\xff\r\n.\r\nbare\rcr\nlf" + bytes(range(256)) * 40
+
+    def bdat(self, f):
+        return b"".join(base64.b64decode(e["raw"]) for e in f.new_events() if e["event"] == "bdat")
+
+    def test_sent_unchanged_when_offered(self):
+        f = self.fault({"ehlo": ["250-fault.test", "250-PIPELINING", "250-8BITMIME", "250-CHUNKING",
+                                 "250 BINARYMIME"]})
+        resp = self.svc.deliver(self.BINARY, ["a@mxd.test"], f.port, body_type=delivery_pb2.BODY_TYPE_BINARYMIME)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
+        self.assertIn("MAIL FROM:<sender@mxd.test> BODY=BINARYMIME", f.commands())
+        self.assertEqual(self.bdat(f), self.BINARY)
+
+    def test_converted_without_binarymime(self):
+        f = self.fault({"ehlo": ["250-fault.test", "250-PIPELINING", "250-8BITMIME", "250 CHUNKING"]})
+        resp = self.svc.deliver(self.BINARY, ["a@mxd.test"], f.port, body_type=delivery_pb2.BODY_TYPE_BINARYMIME)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
+        self.assertIn("MAIL FROM:<sender@mxd.test>", f.commands())  # no BODY=
+        sent = self.bdat(f)
+        self.assertIsNone(re.search(rb"[\x80-\xff\x00]", sent))
+        import email
+        original = email.message_from_bytes(self.BINARY)
+        converted = email.message_from_bytes(sent)
+        self.assertEqual(converted["Content-Transfer-Encoding"], "quoted-printable")
+        self.assertEqual(converted.get_payload(decode=True), original.get_payload(decode=True))
 
 
 class Failures(DeliveryTestBase):

@@ -858,3 +858,24 @@ TEST(MimeConverter, RandomInputs) {
 
 }  // namespace
 }  // namespace mxd
+
+namespace mxd {
+namespace {
+
+// BINARYMIME content converted for a server without BINARYMIME: a bare LF in
+// a binary leaf is data, so the part decodes to exactly the same octets.
+TEST(MimeConverter, ExactLineBreaksForBinaryContent) {
+  const std::string in =
+      std::string("Content-Transfer-Encoding: binary\r\n\r\na\nb\r\nc") + std::string(1, '\0');
+  MimeLimits limits;
+  limits.exact_line_breaks = true;
+  EXPECT_EQ(Convert(in, limits).out,
+            "Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=unknown-8bit\r\n\r\na=0Ab\r\nc=00=\r\n");
+  EXPECT_EQ(Convert(in).out,
+            "Content-Transfer-Encoding: quoted-printable\r\nMIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=unknown-8bit\r\n\r\na\r\nb\r\nc=00=\r\n");
+}
+
+}  // namespace
+}  // namespace mxd

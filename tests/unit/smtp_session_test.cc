@@ -654,6 +654,52 @@ TEST_F(SessionTest, TooDeeplyNestedContentBouncesBeforeMailFrom) {
   EXPECT_THAT(o[0].reason, HasSubstr("which does not offer 8BITMIME"));
 }
 
+TEST_F(SessionTest, BinaryMimeGoesUnchangedWithBdat) {
+  const std::string binary("\x00\xff\r\n.\r\nbare\rcr\nlf", 19);
+  MemoryContent content(binary);
+  env_.content = &content;
+  env_.binary = env_.eight_bit = true;
+  env_.recipients = {"bob@example.com"};
+  Handshake("250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-CHUNKING\r\n250 BINARYMIME\r\n");
+  EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org> BODY=BINARYMIME\r\nRCPT TO:<bob@example.com>\r\n");
+  Server("250 ok\r\n250 ok\r\n");
+  EXPECT_EQ(Client(), "BDAT 19\r\n" + binary + "BDAT 0 LAST\r\n");
+  Server("250 ok\r\n250 2.0.0 queued\r\n");
+  EXPECT_EQ(session_->TakeOutcomes()[0].action, DeliveryAction::kDelivered);
+}
+
+TEST_F(SessionTest, BinaryWithoutBinaryMimeIsConverted) {
+  MemoryContent content(std::string("MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\n"
+                                    "Content-Transfer-Encoding: binary\r\n\r\n") +
+                        std::string("\xff\x00\rx\r\n", 6));
+  env_.content = &content;
+  env_.binary = env_.eight_bit = true;
+  env_.recipients = {"bob@example.com"};
+  Handshake("250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250 CHUNKING\r\n");
+  EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org>\r\nRCPT TO:<bob@example.com>\r\n");  // no BODY=
+  Server("250 ok\r\n250 ok\r\n");
+  const std::string wire = Client();
+  EXPECT_THAT(wire, HasSubstr("Content-Transfer-Encoding: quoted-printable\r\n"));
+  EXPECT_THAT(wire, HasSubstr("=FF=00=0Dx"));
+}
+
+// NUL octets are passed on as they are, as Postfix's smtp client does; when
+// the message is converted they are quoted-printable (=00).
+TEST_F(SessionTest, NulOctetsPassUnchanged) {
+  const std::string body("Subject: n\r\n\r\na\x00z\r\n", 19);
+  MemoryContent content(body);
+  env_.content = &content;
+  env_.recipients = {"bob@example.com"};
+  Handshake(kEhloPlain);
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  Client();
+  Server("354 go\r\n");
+  EXPECT_EQ(Client(), body + ".\r\n");
+}
+
 // STARTTLS and AUTH. The test plays the server and reports the handshake's
 // result the way smtp_connection.cc does.
 
