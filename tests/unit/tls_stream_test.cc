@@ -6,6 +6,9 @@
 #include <gtest/gtest.h>
 #include <openssl/err.h>
 
+#include <atomic>
+#include <thread>
+
 #include "delivery-svc/tls_client_context.h"
 #include "tests/unit/tls_test_pki.h"
 
@@ -206,6 +209,35 @@ TEST_F(TlsStreamTest, SecondConnectionResumesTheSession) {
     EXPECT_EQ((*client)->info().Verification(), "Verified");  // kept from the first handshake
   }
   EXPECT_EQ(ctx->sessions_cached(), 1u);
+  SSL_CTX_free(sctx);
+}
+
+// The context is shared by every connection; its session cache takes
+// stores and look-ups from several threads (run under ThreadSanitizer by
+// scripts/test).
+TEST_F(TlsStreamTest, SessionCacheIsSafeAcrossThreads) {
+  auto ctx = Context();
+  SSL_CTX* sctx = pki_.Server({"mx.example.com"});
+  std::vector<std::thread> threads;
+  std::atomic<int> open{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int round = 0; round < 5; ++round) {
+        Server server(sctx);
+        auto client = ctx->NewStream(Policy(TlsLevel::kMay), "example.com", "mx.example.com",
+                                     "mx:25/" + std::to_string(t % 2));
+        if (!client.ok() || Handshake(**client, server) != TlsStream::State::kOpen) continue;
+        server.Write("220 hi\r\n");
+        (*client)->FeedCiphertext(server.Pump());
+        std::string plain;
+        (*client)->Drive(&plain);
+        open.fetch_add(1);
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(open.load(), 20);
+  EXPECT_EQ(ctx->sessions_cached(), 2u);
   SSL_CTX_free(sctx);
 }
 
