@@ -145,7 +145,7 @@ class Session:
                     ok = await self.apply(rule)
                     if ok and rule.get("stall"):
                         await asyncio.sleep(3600)
-                    if ok and rule["reply"].startswith("354") and rule.get("do") is None:
+                    if ok and rule["reply"].startswith("354") and rule.get("do") in (None, "split"):
                         data = await self.read_data()
                         if data is None:
                             return

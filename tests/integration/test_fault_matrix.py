@@ -1,0 +1,86 @@
+"""The fault matrix: delivery-svc against our fault server failing at every
+SMTP phase in every way a remote side can (4xx, 5xx, hang-up, garbage, an
+endless multi-line reply, a reply split byte by byte, no reply, a reply
+later than the phase's timeout). One service instance takes every case.
+
+For each case: every recipient gets exactly one outcome; "delivered" only
+where the server accepted the message (a 2xx to the end of data); the reason
+of every other outcome names the server and the phase; and the service
+still delivers the next message. (DNS faults are in test_resolve.py.)"""
+import unittest
+
+from delivery_harness import DeliverySvc, FaultServer, Processes, tempdir
+from mxd.v1 import delivery_pb2
+
+DELIVERED = delivery_pb2.ACTION_DELIVERED
+MESSAGE = b"From: a@mxd.test\r\nSubject: matrix\r\n\r\nbody\r\n"
+TIMEOUT = 2  # every smtp_*_timeout, in seconds
+
+FAULTS = {
+    "4xx": {"reply": "451 4.3.0 fault injected"},
+    "5xx": {"reply": "554 5.3.0 fault injected"},
+    "close": {"do": "close"},
+    "garbage": {"do": "garbage"},
+    "endless": {"do": "endless"},
+    "split": {"do": "split", "delay": 0.005},
+    "hang": {"do": "hang"},
+    "late": {"delay": TIMEOUT + 1.5},
+}
+# Where each phase shows in a reason ("... while sending MAIL FROM", "(in reply
+# to RCPT TO command)", "refused to talk to me" for the greeting).
+PHASES = {
+    "GREETING": ("greeting", "refused to talk to me"),
+    "EHLO": ("EHLO",),
+    "MAIL": ("MAIL FROM",),
+    "RCPT": ("RCPT TO",),
+    "DATA": ("DATA",),
+    "DOT": ("end of data", "end of DATA"),
+    "QUIT": (),
+}
+
+
+def may_deliver(phase, fault):
+    if fault == "split":
+        return True  # the normal reply, only slowly
+    if phase == "QUIT":
+        return True  # the message was accepted before QUIT
+    if phase == "EHLO" and fault in ("4xx", "5xx"):
+        return True  # falls back to HELO, as Postfix does
+    return False
+
+
+class FaultMatrix(unittest.TestCase):
+    def test_every_phase_every_fault(self):
+        procs = Processes()
+        self.addCleanup(procs.stop_all)
+        workdir = tempdir(self)
+        timeouts = ["smtp_%s_timeout=%ds" % (t, TIMEOUT)
+                    for t in ("helo", "mail", "rcpt", "data_init", "data_xfer", "data_done", "quit")]
+        svc = DeliverySvc(procs, workdir, timeouts + ["smtp_connection_cache_on_demand=no"])
+        cases = 0
+        for phase, words in PHASES.items():
+            for fault, rule in FAULTS.items():
+                with self.subTest(phase=phase, fault=fault):
+                    server = FaultServer(procs, workdir, {phase: rule})
+                    resp = svc.deliver(MESSAGE, ["a@mxd.test", "b@mxd.test"], server.port, host="fault.mx",
+                                       timeout=30)
+                    procs.stop(server.proc)
+                    self.assertEqual(len(resp.outcomes), 2)
+                    for o in resp.outcomes:
+                        if o.action == DELIVERED:
+                            self.assertTrue(may_deliver(phase, fault), o.reason)
+                            self.assertEqual(o.smtp_code // 100, 2)
+                            continue
+                        self.assertNotEqual(fault, "split", o.reason)  # a slow good reply is still good
+                        self.assertIn("fault.mx[127.0.0.1]", o.reason)
+                        self.assertTrue(any(w in o.reason for w in words), "%s: %s" % (words, o.reason))
+                    cases += 1
+        self.assertEqual(cases, len(PHASES) * len(FAULTS))
+        # Still serving after all that.
+        healthy = FaultServer(procs, workdir, {})
+        resp = svc.deliver(MESSAGE, ["a@mxd.test"], healthy.port)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
+
+
+if __name__ == "__main__":
+    unittest.main()
