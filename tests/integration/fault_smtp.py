@@ -10,6 +10,8 @@ SCRIPT is a JSON object; every key is optional:
                RCPT, DATA, DOT (end of data), RSET or QUIT. The value is an
                object {"reply": "451 4.3.0 later", "delay": 2.5, "do": ACTION},
                or a list of such objects used in turn (the last one repeats).
+  "lenient_data": true ends DATA at a bare "<LF>.<LF>" too, as a receiver
+  open to SMTP smuggling would (what follows is recorded as "after_data").
   A DATA rule with "stall": true answers 354 and then never reads the content.
   "rcpt_by_address": {"substring": "550 5.1.1 reply"} answers the RCPT of any
   address containing the substring with that reply (before the RCPT rule).
@@ -182,6 +184,18 @@ class Session:
                 self.record(self.conn, event="data_incomplete", raw=base64.b64encode(buf).decode())
                 return None
             buf += chunk
+            if self.script.get("lenient_data"):
+                # A receiver that takes a bare LF as a line end (the SMTP
+                # smuggling class): any "<LF>.<LF>" or "<LF>.<CR><LF>" ends it.
+                for end in (b"\n.\n", b"\n.\r\n"):
+                    at = buf.find(end)
+                    if at >= 0 or buf.startswith(end[1:]):
+                        at = max(at, 0)
+                        content, rest = buf[:at], buf[at + len(end):]
+                        self.record(self.conn, event="data", raw=base64.b64encode(content).decode())
+                        if rest:
+                            self.record(self.conn, event="after_data", raw=base64.b64encode(rest).decode())
+                        return content
             if buf == b".\r\n" or buf.endswith(b"\r\n.\r\n"):
                 content = buf[:-3]
                 self.record(self.conn, event="data", raw=base64.b64encode(content).decode())

@@ -168,6 +168,26 @@ class Protocol(DeliveryTestBase):
         self.assertEqual([e["event"] for e in f.new_events()][-1], "disconnect")
 
 
+class Smuggling(DeliveryTestBase):
+    def test_no_body_can_end_data_early_even_at_a_lenient_receiver(self):
+        f = self.fault({"lenient_data": True})
+        tricks = [b"\n.\n", b"\n.\r\n", b"\r.\r", b"\r\n.\r", b"\r.\r\n", b"\r\n.\n"]
+        content = b"Subject: smuggle\r\n\r\nstart"
+        for t in tricks:
+            content += t + b"MAIL FROM:<evil@mxd.test>\r\nRCPT TO:<victim@mxd.test>\r\nDATA\r\n"
+        content += b"end\r\n"
+        resp = self.svc.deliver(content, ["a@mxd.test"], f.port)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
+        self.assertEqual(len(f.data()), 1)
+        self.assertFalse([e for e in f.new_events() if e["event"] == "after_data"])
+        commands = f.commands()
+        self.assertEqual(sum(1 for c in commands if c.startswith("MAIL FROM")), 1)
+        self.assertNotIn("RCPT TO:<victim@mxd.test>", commands)
+        received = f.data()[0]
+        self.assertTrue(received.endswith(b"end\r\n"), received[-40:])
+        self.assertEqual(received.count(b"MAIL FROM:<evil@mxd.test>"), len(tricks))
+
+
 class BinaryMime(DeliveryTestBase):
     BINARY = b"MIME-Version: 1.0\r\nContent-Type: application/octet-stream\r\n" \
              b"Content-Transfer-Encoding: binary\r\n\r\n\x00\xff\r\n.\r\nbare\rcr\nlf" + bytes(range(256)) * 40
