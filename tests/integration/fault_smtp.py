@@ -7,7 +7,8 @@ SCRIPT is a JSON object; every key is optional:
   "greeting":  reply line(s) for the banner (default "220 fault.test ESMTP")
   "ehlo":      list of EHLO reply lines (default: PIPELINING, 8BITMIME, SIZE)
   "<PHASE>":   how to answer a phase; PHASE is GREETING, EHLO, HELO, MAIL,
-               RCPT, DATA, DOT (end of data), RSET or QUIT. The value is an
+               RCPT, DATA, DOT (end of data), RSET, QUIT, STARTTLS or AUTH
+               (AUTH answers 235 to any AUTH command by default). The value is an
                object {"reply": "451 4.3.0 later", "delay": 2.5, "do": ACTION},
                or a list of such objects used in turn (the last one repeats).
   "lenient_data": true ends DATA at a bare "<LF>.<LF>" too, as a receiver
@@ -123,12 +124,24 @@ class Session:
                     ok = await self.answer("EHLO", "\r\n".join(self.script.get("ehlo", DEFAULT_EHLO)))
                 elif verb == "STARTTLS" and self.script.get("tls"):
                     rule = self.rule("STARTTLS", "220 2.0.0 Ready to start TLS")
-                    reply = rule["reply"] + "\r\n" + rule.get("inject", "")
-                    await self.send(reply)
-                    if not rule["reply"].startswith("220"):
+                    if rule.get("do") not in (None, "split") or not rule["reply"].startswith("220"):
+                        ok = await self.apply(rule)  # a failure instead of the handshake
+                        if not ok:
+                            return
                         continue
                     ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
                     ctx.load_cert_chain(self.script["tls"]["cert"], self.script["tls"]["key"])
+                    reply = rule["reply"] + "\r\n" + rule.get("inject", "")
+                    if rule.get("do") == "split":
+                        for ch in reply[:-1]:
+                            await self.send(ch)
+                            await asyncio.sleep(rule.get("delay", 0.05))
+                        reply = reply[-1]
+                    elif rule.get("delay"):
+                        await asyncio.sleep(rule["delay"])
+                    # No await between the reply and start_tls: the client's
+                    # ClientHello must not be read as plain text first.
+                    self.writer.write(reply.encode())
                     await self.writer.start_tls(ctx)
                     self.record(self.conn, event="tls")
                     continue
@@ -152,6 +165,8 @@ class Session:
                         if data is None:
                             return
                         ok = await self.answer("DOT", "250 2.0.0 Ok: queued as FAULT%d" % self.conn)
+                elif verb == "AUTH":
+                    ok = await self.answer("AUTH", "235 2.7.0 Authentication successful")
                 elif verb == "BDAT":
                     # RFC 3030: "BDAT size [LAST]", then exactly size octets.
                     words = text.split()

@@ -7,10 +7,12 @@ For each case: every recipient gets exactly one outcome; "delivered" only
 where the server accepted the message (a 2xx to the end of data); the reason
 of every other outcome names the server and the phase; and the service
 still delivers the next message. (DNS faults are in test_resolve.py.)"""
+import os
 import unittest
 
 from delivery_harness import DeliverySvc, FaultServer, Processes, tempdir
 from mxd.v1 import delivery_pb2
+from tls_pki import Pki
 
 DELIVERED = delivery_pb2.ACTION_DELIVERED
 MESSAGE = b"From: a@mxd.test\r\nSubject: matrix\r\n\r\nbody\r\n"
@@ -36,6 +38,8 @@ PHASES = {
     "DATA": ("DATA",),
     "DOT": ("end of data", "end of DATA"),
     "QUIT": (),
+    "STARTTLS": ("STARTTLS", "TLS"),
+    "AUTH": ("AUTH", "authenticating", "SASL"),
 }
 
 
@@ -46,6 +50,8 @@ def may_deliver(phase, fault):
         return True  # the message was accepted before QUIT
     if phase == "EHLO" and fault in ("4xx", "5xx"):
         return True  # falls back to HELO, as Postfix does
+    if phase == "STARTTLS" and fault in ("4xx", "5xx"):
+        return True  # smtp_tls_security_level = may: on in plain text
     return False
 
 
@@ -56,12 +62,26 @@ class FaultMatrix(unittest.TestCase):
         workdir = tempdir(self)
         timeouts = ["smtp_%s_timeout=%ds" % (t, TIMEOUT)
                     for t in ("helo", "mail", "rcpt", "data_init", "data_xfer", "data_done", "quit")]
-        svc = DeliverySvc(procs, workdir, timeouts + ["smtp_connection_cache_on_demand=no"])
+        pki = Pki(workdir)
+        cert, key = pki.server("fault", ["fault.mx"])
+        passwords = os.path.join(workdir, "sasl_passwd")
+        with open(passwords, "w") as f:
+            f.write("fault.mx  user:secret\n")
+        svc = DeliverySvc(procs, workdir, timeouts + [
+            "smtp_connection_cache_on_demand=no", "smtp_starttls_timeout=%ds" % TIMEOUT,
+            "smtp_tls_security_level=may", "smtp_sasl_auth_enable=yes", "smtp_sasl_password_maps=texthash:" + passwords,
+            "smtp_sasl_security_options=noanonymous"])
+        # STARTTLS and AUTH are offered only where their phase is tested.
+        extra = {"STARTTLS": {"tls": {"cert": cert, "key": key},
+                              "ehlo": ["250-fault.test", "250-PIPELINING", "250 STARTTLS"]},
+                 "AUTH": {"ehlo": ["250-fault.test", "250-PIPELINING", "250 AUTH PLAIN"]}}
         cases = 0
         for phase, words in PHASES.items():
             for fault, rule in FAULTS.items():
                 with self.subTest(phase=phase, fault=fault):
-                    server = FaultServer(procs, workdir, {phase: rule})
+                    script = dict(extra.get(phase, {}))
+                    script[phase] = rule
+                    server = FaultServer(procs, workdir, script)
                     resp = svc.deliver(MESSAGE, ["a@mxd.test", "b@mxd.test"], server.port, host="fault.mx",
                                        timeout=30)
                     procs.stop(server.proc)
