@@ -886,6 +886,19 @@ TEST_F(AuthTest, RejectedLoginDefersBySoftBounceOrBounces) {
   }
 }
 
+// A user name from the password map with CR/LF in it never reaches the
+// wire raw: SASL responses are base64.
+TEST_F(AuthTest, ControlCharactersInCredentialsAreEncoded) {
+  security_.credentials = {"evil\r\nMAIL FROM:<x@y>", "pw\r\nQUIT"};
+  security_.mechanism_filter = {"LOGIN"};
+  Handshake("250-mx.example\r\n250 AUTH LOGIN\r\n");
+  EXPECT_EQ(Client(), "AUTH LOGIN\r\n");
+  Server("334 VXNlcm5hbWU6\r\n");
+  const std::string user = Client();
+  EXPECT_EQ(user.find('\r'), user.size() - 2);  // only the line's own CRLF
+  EXPECT_EQ(user.find("MAIL"), std::string::npos);
+}
+
 TEST_F(AuthTest, NoAuthOfferedMeansNoAuth) {
   Handshake(kEhloPipelining);
   EXPECT_THAT(Client(), ::testing::StartsWith("MAIL FROM:"));
