@@ -101,6 +101,20 @@ class FaultMatrix(unittest.TestCase):
         resp = svc.deliver(MESSAGE, ["a@mxd.test"], healthy.port)
         self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
 
+    def test_server_that_stops_reading_the_body(self):
+        # 354, then it never reads: more content than the socket buffers hold
+        # stalls the body transfer until smtp_data_xfer_timeout.
+        procs = Processes()
+        self.addCleanup(procs.stop_all)
+        workdir = tempdir(self)
+        svc = DeliverySvc(procs, workdir, ["smtp_data_xfer_timeout=%ds" % TIMEOUT])
+        server = FaultServer(procs, workdir, {"DATA": {"stall": True}})
+        big = b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 9500
+        resp = svc.deliver(big, ["a@mxd.test", "b@mxd.test"], server.port, host="fault.mx", timeout=60)
+        self.assertEqual(len(resp.outcomes), 2)
+        for o in resp.outcomes:
+            self.assertNotEqual(o.action, DELIVERED)
+            self.assertEqual(o.reason, "conversation with fault.mx[127.0.0.1] timed out while sending message body")
 
 if __name__ == "__main__":
     unittest.main()
