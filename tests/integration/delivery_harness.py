@@ -189,6 +189,18 @@ class SmtpSink:
         return out
 
 
+def confined_status(pid, timeout=5.0):
+    """/proc/PID/status as a dict, once the seccomp filter is on (a service
+    installs it just after writing its port file), or after `timeout`."""
+    deadline = time.time() + timeout
+    while True:
+        with open("/proc/%d/status" % pid) as f:
+            status = dict(line.rstrip("\n").split(":\t", 1) for line in f if ":\t" in line)
+        if status.get("Seccomp") == "2" or time.time() > deadline:
+            return status
+        time.sleep(0.05)
+
+
 def tempdir(test):
     d = tempfile.mkdtemp(prefix="mxd-it-")
     os.chmod(d, 0o755)

@@ -11,7 +11,7 @@ import unittest
 
 import grpc
 
-from delivery_harness import BIN, DeliverySvc, FaultServer, Processes, SmtpSink, free_port, tempdir
+from delivery_harness import BIN, DeliverySvc, FaultServer, Processes, SmtpSink, confined_status, free_port, tempdir
 from mxd.v1 import delivery_pb2, resolver_pb2
 
 DELIVERED, DEFERRED, BOUNCED = (delivery_pb2.ACTION_DELIVERED, delivery_pb2.ACTION_DEFERRED,
@@ -389,7 +389,7 @@ def proc_status(pid):
 
 class Sandbox(DeliveryTestBase):
     def test_running_service_is_confined_and_still_delivers(self):
-        status = proc_status(self.svc.proc.pid)
+        status = confined_status(self.svc.proc.pid)
         self.assertEqual(status["Seccomp"], "2")
         self.assertEqual(status["NoNewPrivs"], "1")
         if os.geteuid() == 0:

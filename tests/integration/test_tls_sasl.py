@@ -7,7 +7,7 @@ import subprocess
 import tempfile
 import unittest
 
-from delivery_harness import DeliverySvc, FaultServer, Processes, tempdir
+from delivery_harness import DeliverySvc, FaultServer, Processes, confined_status, tempdir
 from mxd.v1 import delivery_pb2
 from postfix_instance import PostfixInstance
 from tls_pki import Pki
@@ -127,8 +127,7 @@ class PostfixTls(unittest.TestCase):
             "smtp_tls_CAfile=" + self.pki.ca_file, "smtp_tls_security_level=verify", "smtp_sasl_auth_enable=yes",
             "smtp_sasl_password_maps=texthash:" + table, "debug_peer_list=127.0.0.1", "debug_peer_level=1"])
         self.addCleanup(self.assert_no_password_in_log, svc)
-        with open("/proc/%d/status" % svc.proc.pid) as f:
-            status = dict(l.split(":\t", 1) for l in f.read().splitlines() if ":\t" in l)
+        status = confined_status(svc.proc.pid)
         self.assertEqual(status["Seccomp"].strip(), "2")
         first = self.deliver(svc, "tls").outcomes[0]
         second = self.deliver(svc, "tls").outcomes[0]
