@@ -6,6 +6,7 @@
 #include <cstdlib>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
@@ -123,16 +124,24 @@ SaslExchange::~SaslExchange() {
 absl::StatusOr<std::string> SaslExchange::InitialResponse() { return Respond(""); }
 
 absl::StatusOr<std::string> SaslExchange::Respond(absl::string_view challenge_base64) {
-  const std::string in(challenge_base64);
+  // We decode and encode ourselves instead of gsasl_step64: its decoded
+  // challenge is not NUL-terminated, and GNU SASL 2.2's mechanisms strdup()
+  // parts of it, reading past the buffer on a hostile challenge (found by
+  // tests/fuzz/session_fuzz under ASan). A std::string always ends in NUL.
+  std::string challenge;
+  if (!absl::Base64Unescape(challenge_base64, &challenge)) {
+    return absl::InvalidArgumentError(absl::StrCat(mechanism_, ": the server's challenge is not base64"));
+  }
   char* out = nullptr;
-  const int rc = gsasl_step64(session_, in.c_str(), &out);
+  size_t out_len = 0;
+  const int rc = gsasl_step(session_, challenge.data(), challenge.size(), &out, &out_len);
   if (rc != GSASL_OK && rc != GSASL_NEEDS_MORE) {
     if (out != nullptr) gsasl_free(out);
     return absl::PermissionDeniedError(absl::StrCat(mechanism_, ": ", gsasl_strerror(rc)));
   }
-  std::string response = out != nullptr ? out : "";
+  std::string response = out != nullptr ? std::string(out, out_len) : "";
   if (out != nullptr) gsasl_free(out);
-  return response;
+  return absl::Base64Escape(response);
 }
 
 }  // namespace mxd

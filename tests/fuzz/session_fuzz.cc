@@ -87,11 +87,19 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       default: {
         absl::string_view bytes = in.Take(in.Byte() % 128 + 1);
         const size_t discards = Discards(s);
+        const size_t seen = s.transcript().size();
         s.OnReceived(bytes, now);
         // The session drops input that came too early (after its STARTTLS
-        // reply, before the content); the shadow drops it too.
+        // reply, before the content); the shadow drops that chunk too, and
+        // takes the replies the session read before the drop from the
+        // transcript (one of them may end an earlier transaction).
         if (Discards(s) != discards) {
-          shadow.Clear();
+          for (size_t i = seen; i < s.transcript().size(); ++i) {
+            const std::string& line = s.transcript()[i];
+            if (line.rfind("(discarded", 0) == 0) break;
+            if (content_ended && line.rfind("S: 2", 0) == 0) positive_after_end = true;
+          }
+          shadow = mxd::ReplyParser();
           break;
         }
         shadow.Feed(bytes);
