@@ -124,7 +124,7 @@ absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create(const
 
 TlsClientContext::~TlsClientContext() {
   {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     for (auto& [key, session] : sessions_) SSL_SESSION_free(session);
     sessions_.clear();
   }
@@ -203,7 +203,7 @@ int TlsClientContext::OnNewSession(SSL* ssl, SSL_SESSION* session) {
 }
 
 void TlsClientContext::Store(const std::string& key, SSL_SESSION* session) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   if (sessions_.size() >= settings_.session_cache_limit && !sessions_.contains(key)) {
     // Full: drop expired sessions, or else an arbitrary one.
     const int64_t now = absl::ToUnixSeconds(absl::Now());
@@ -229,7 +229,7 @@ void TlsClientContext::Store(const std::string& key, SSL_SESSION* session) {
 }
 
 SSL_SESSION* TlsClientContext::Lookup(const std::string& key) {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   auto it = sessions_.find(key);
   if (it == sessions_.end()) return nullptr;
   SSL_SESSION* s = it->second;
@@ -245,7 +245,7 @@ SSL_SESSION* TlsClientContext::Lookup(const std::string& key) {
 }
 
 uint64_t TlsClientContext::sessions_cached() const {
-  absl::MutexLock lock(&mu_);
+  std::lock_guard<std::mutex> lock(mu_);
   return sessions_.size();
 }
 

@@ -10,12 +10,12 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "delivery-svc/tls_policy.h"
 #include "delivery-svc/tls_stream.h"
@@ -65,8 +65,10 @@ class TlsClientContext {
   int min_version_[2] = {0, 0};
   int max_version_[2] = {0, 0};
 
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, SSL_SESSION*> sessions_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built for
+  // ThreadSanitizer, which then cannot see absl::Mutex ordering.
+  mutable std::mutex mu_;
+  absl::flat_hash_map<std::string, SSL_SESSION*> sessions_;  // guarded by mu_
 };
 
 }  // namespace mxd

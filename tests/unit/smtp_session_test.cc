@@ -655,7 +655,8 @@ TEST_F(SessionTest, TooDeeplyNestedContentBouncesBeforeMailFrom) {
 }
 
 TEST_F(SessionTest, BinaryMimeGoesUnchangedWithBdat) {
-  const std::string binary("\x00\xff\r\n.\r\nbare\rcr\nlf", 19);
+  static constexpr char kBinary[] = "\x00\xff\r\n.\r\nbare\rcr\nlf";
+  const std::string binary(kBinary, sizeof(kBinary) - 1);
   MemoryContent content(binary);
   env_.content = &content;
   env_.binary = env_.eight_bit = true;
@@ -663,7 +664,7 @@ TEST_F(SessionTest, BinaryMimeGoesUnchangedWithBdat) {
   Handshake("250-mx.example\r\n250-PIPELINING\r\n250-8BITMIME\r\n250-CHUNKING\r\n250 BINARYMIME\r\n");
   EXPECT_EQ(Client(), "MAIL FROM:<alice@example.org> BODY=BINARYMIME\r\nRCPT TO:<bob@example.com>\r\n");
   Server("250 ok\r\n250 ok\r\n");
-  EXPECT_EQ(Client(), "BDAT 19\r\n" + binary + "BDAT 0 LAST\r\n");
+  EXPECT_EQ(Client(), "BDAT " + std::to_string(binary.size()) + "\r\n" + binary + "BDAT 0 LAST\r\n");
   Server("250 ok\r\n250 2.0.0 queued\r\n");
   EXPECT_EQ(session_->TakeOutcomes()[0].action, DeliveryAction::kDelivered);
 }
