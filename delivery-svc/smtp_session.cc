@@ -180,6 +180,14 @@ RecipientOutcome SmtpSession::FromReply(const SmtpReply& r, Phase phase) const {
   return o;
 }
 
+void SmtpSession::BounceMessage(const std::string& reason, absl::string_view enhanced) {
+  RecipientOutcome o = Deferred(reason, enhanced);
+  o.action = DeliveryAction::kBounced;
+  rcpts_.DecideRemaining(o);
+  txn_end_ = msg_->recipients.size();
+  FinishMessage();
+}
+
 RecipientOutcome SmtpSession::Deferred(const std::string& reason, absl::string_view enhanced) const {
   RecipientOutcome o;
   o.action = DeliveryAction::kDeferred;
@@ -476,29 +484,15 @@ void SmtpSession::BeginTransaction(absl::Time now) {
 
   const uint64_t size = msg_->content ? msg_->content->size() : 0;
   if (features_.size && features_.size_limit > 0 && size > features_.size_limit) {
-    RecipientOutcome o;
-    o.action = DeliveryAction::kBounced;
-    o.enhanced = "5.3.4";
-    o.reason = absl::StrCat("message size ", size, " exceeds size limit ", features_.size_limit,
-                            " of server ", peer_.Name());
-    o.host = peer_.host;
-    o.ip = peer_.ip;
-    rcpts_.DecideRemaining(o);
-    txn_end_ = n;
-    return FinishMessage();
+    return BounceMessage(absl::StrCat("message size ", size, " exceeds size limit ", features_.size_limit,
+                                      " of server ", peer_.Name()),
+                         "5.3.4");
   }
 
   if (msg_->smtputf8 && !features_.smtputf8) {
     // RFC 6531: without SMTPUTF8 the server cannot take this message.
-    RecipientOutcome o;
-    o.action = DeliveryAction::kBounced;
-    o.enhanced = "5.6.7";
-    o.reason = absl::StrCat("SMTPUTF8 is required, but was not offered by host ", peer_.Name());
-    o.host = peer_.host;
-    o.ip = peer_.ip;
-    rcpts_.DecideRemaining(o);
-    txn_end_ = n;
-    return FinishMessage();
+    return BounceMessage(absl::StrCat("SMTPUTF8 is required, but was not offered by host ", peer_.Name()),
+                         "5.6.7");
   }
 
   if (!PrepareConversion(now)) return;
@@ -616,17 +610,9 @@ bool SmtpSession::PrepareConversion(absl::Time now) {
   scanner.Finish();
   scanned_ = true;
   if (const MimeError* e = scanner.error()) {
-    RecipientOutcome o;
-    o.action = DeliveryAction::kBounced;
-    o.enhanced = e->enhanced;
-    o.reason = absl::StrCat("cannot convert the 8-bit message to 7-bit for host ", peer_.Name(),
-                            ", which does not offer 8BITMIME: ", e->reason);
-    o.host = peer_.host;
-    o.ip = peer_.ip;
-    o.tls = tls_;
-    rcpts_.DecideRemaining(o);
-    txn_end_ = msg_->recipients.size();
-    FinishMessage();
+    BounceMessage(absl::StrCat("cannot convert the 8-bit message to 7-bit for host ", peer_.Name(),
+                               ", which does not offer 8BITMIME: ", e->reason),
+                  e->enhanced);
     return false;
   }
   mime_plan_ = scanner.plan();

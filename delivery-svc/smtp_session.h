@@ -248,6 +248,9 @@ class SmtpSession {
 
   RecipientOutcome FromReply(const SmtpReply& reply, Phase phase) const;
   RecipientOutcome Deferred(const std::string& reason, absl::string_view enhanced = "4.4.2") const;
+  // The server cannot take this message (size, SMTPUTF8, conversion): every
+  // recipient still open bounces, and the message is over.
+  void BounceMessage(const std::string& reason, absl::string_view enhanced);
   absl::Duration TimeoutFor(Phase phase) const;
   static absl::string_view While(Phase phase);
   static absl::string_view InReplyTo(Phase phase);

@@ -25,6 +25,13 @@ std::string OpenSslError(absl::string_view what) {
   return why.empty() ? std::string(what) : absl::StrCat(what, ": ", why);
 }
 
+// smtp_tls_exclude_ciphers and exclude=: each name removed from the list.
+void AppendExclusions(absl::string_view names, std::string* ciphers) {
+  for (absl::string_view x : absl::StrSplit(names, absl::ByAnyChar(", \t:"), absl::SkipEmpty())) {
+    absl::StrAppend(ciphers, ":!", x);
+  }
+}
+
 int CacheKeyIndex() {
   static const int index = SSL_get_ex_new_index(
       0, nullptr, nullptr, nullptr,
@@ -75,9 +82,7 @@ absl::StatusOr<std::unique_ptr<TlsClientContext>> TlsClientContext::Create(const
     absl::StatusOr<std::string> list = CipherGradeList(*grades[i]);
     if (!list.ok()) return list.status();
     c->cipher_list_[i] = *list;
-    for (absl::string_view x : absl::StrSplit(*excludes[i], absl::ByAnyChar(", \t:"), absl::SkipEmpty())) {
-      absl::StrAppend(&c->cipher_list_[i], ":!", x);
-    }
+    AppendExclusions(*excludes[i], &c->cipher_list_[i]);
     if (SSL_CTX_set_cipher_list(c->ctx_, c->cipher_list_[i].c_str()) != 1) {
       return absl::InvalidArgumentError(
           OpenSslError(absl::StrCat("cipher list \"", c->cipher_list_[i], "\"")));
@@ -149,9 +154,7 @@ absl::StatusOr<std::unique_ptr<TlsStream>> TlsClientContext::NewStream(const Tls
   if (!policy.ciphers.empty()) {
     if (absl::StatusOr<std::string> list = CipherGradeList(policy.ciphers); list.ok()) ciphers = *list;
   }
-  for (absl::string_view x : absl::StrSplit(policy.exclude, absl::ByAnyChar(", \t:"), absl::SkipEmpty())) {
-    absl::StrAppend(&ciphers, ":!", x);
-  }
+  AppendExclusions(policy.exclude, &ciphers);
   SSL_set_min_proto_version(ssl, min_version);
   SSL_set_max_proto_version(ssl, max_version);
   SSL_set_cipher_list(ssl, ciphers.c_str());

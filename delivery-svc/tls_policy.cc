@@ -44,10 +44,11 @@ absl::StatusOr<TlsPolicyTable> TlsPolicyTable::Create(TlsLevel default_level,
   t.default_level_ = default_level;
   t.verify_match_ = std::move(verify_match);
   t.secure_match_ = std::move(secure_match);
-  t.table_ = std::move(table);
-  for (const std::string& key : t.table_.Keys()) {
-    absl::StatusOr<TlsPolicy> p = t.ParseEntry(*t.table_.Find(key), t.table_.Origin(key));
+  // Parsed once here: look-ups per delivery only find.
+  for (const std::string& key : table.Keys()) {
+    absl::StatusOr<TlsPolicy> p = t.ParseEntry(*table.Find(key), table.Origin(key));
     if (!p.ok()) return p.status();
+    t.policies_.emplace(key, *std::move(p));
   }
   return t;
 }
@@ -92,22 +93,19 @@ absl::StatusOr<TlsPolicy> TlsPolicyTable::ParseEntry(absl::string_view value, st
 }
 
 TlsPolicy TlsPolicyTable::For(absl::string_view nexthop) const {
-  std::optional<std::string> value = table_.Find(nexthop);
-  std::string key(nexthop);
-  if (!value && !absl::StartsWith(nexthop, "[")) {
+  const std::string lower = absl::AsciiStrToLower(nexthop);
+  auto it = policies_.find(lower);
+  if (it == policies_.end() && !absl::StartsWith(lower, "[")) {
     // Domains: ".parent" entries match any subdomain.
-    absl::string_view rest = nexthop;
-    for (size_t dot = rest.find('.'); !value && dot != absl::string_view::npos; dot = rest.find('.')) {
+    absl::string_view rest = lower;
+    for (size_t dot = rest.find('.'); it == policies_.end() && dot != absl::string_view::npos;
+         dot = rest.find('.')) {
       rest = rest.substr(dot);
-      key = std::string(rest);
-      value = table_.Find(rest);
+      it = policies_.find(rest);
       rest.remove_prefix(1);
     }
   }
-  if (value) {
-    absl::StatusOr<TlsPolicy> p = ParseEntry(*value, table_.Origin(key));
-    if (p.ok()) return *p;  // validated in Create()
-  }
+  if (it != policies_.end()) return it->second;
   TlsPolicy p;
   p.level = default_level_;
   p.match = default_level_ == TlsLevel::kSecure ? secure_match_ : verify_match_;

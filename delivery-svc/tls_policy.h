@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "common/config/lookup_table.h"
@@ -54,7 +55,7 @@ class TlsPolicyTable {
   TlsLevel default_level_ = TlsLevel::kNone;
   std::vector<std::string> verify_match_;
   std::vector<std::string> secure_match_;
-  LookupTable table_;
+  absl::flat_hash_map<std::string, TlsPolicy> policies_;  // by lower-case key
 };
 
 // The reference names for OpenSSL's host check: patterns expanded with the
