@@ -22,7 +22,9 @@ SCRIPT is a JSON object; every key is optional:
   ACTION: "close" (hang up without a reply), "hang" (never answer),
           "garbage" (a line that is not SMTP), "split" (the reply one byte
           at a time, "delay" seconds apart), "endless" (a multi-line reply
-          that never ends).
+          that never ends), "longline" (one reply line that never ends:
+          octets trickle in without a line end), "reset" (hang up with a
+          TCP RST instead of a FIN).
 
 BDAT chunks are read and recorded ({"event": "bdat", "raw": ..., "last": ...});
 the reply to BDAT ... LAST follows the DOT rule.
@@ -36,7 +38,9 @@ import argparse
 import asyncio
 import base64
 import json
+import socket
 import ssl
+import struct
 import time
 
 DEFAULT_EHLO = ["250-fault.test", "250-PIPELINING", "250-8BITMIME", "250 SIZE 10000000"]
@@ -90,6 +94,17 @@ class Session:
             reply += "\r\n"
         if action == "close":
             return False
+        if action == "reset":
+            # SO_LINGER with a zero timeout: close() sends RST, not FIN.
+            sock = self.writer.get_extra_info("socket")
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            self.writer.transport.abort()
+            return False
+        if action == "longline":
+            await self.send(reply[:4])
+            while True:
+                await self.send("x" * 64)
+                await asyncio.sleep(0.001)
         if action == "hang":
             await asyncio.sleep(3600)
             return False
