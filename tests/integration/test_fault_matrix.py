@@ -1,7 +1,7 @@
 """The fault matrix: delivery-svc against our fault server failing at every
-SMTP phase in every way a remote side can (4xx, 5xx, hang-up, garbage, an
-endless multi-line reply, a reply split byte by byte, no reply, a reply
-later than the phase's timeout). One service instance takes every case.
+SMTP phase in every way a remote side can (4xx, 5xx, hang-up, reset,
+garbage, an endless multi-line reply, a reply line that never ends, a reply
+split byte by byte, no reply, a reply later than the phase's timeout). One service instance takes every case.
 
 For each case: every recipient gets exactly one outcome; "delivered" only
 where the server accepted the message (a 2xx to the end of data); the reason
@@ -22,8 +22,10 @@ FAULTS = {
     "4xx": {"reply": "451 4.3.0 fault injected"},
     "5xx": {"reply": "554 5.3.0 fault injected"},
     "close": {"do": "close"},
+    "reset": {"do": "reset"},
     "garbage": {"do": "garbage"},
     "endless": {"do": "endless"},
+    "longline": {"do": "longline"},
     "split": {"do": "split", "delay": 0.005},
     "hang": {"do": "hang"},
     "late": {"delay": TIMEOUT + 1.5},
@@ -58,8 +60,8 @@ def may_deliver(phase, fault):
 class FaultMatrix(unittest.TestCase):
     def test_every_phase_every_fault(self):
         procs = Processes()
-        self.addCleanup(procs.stop_all)
         workdir = tempdir(self)
+        self.addCleanup(procs.stop_all)
         timeouts = ["smtp_%s_timeout=%ds" % (t, TIMEOUT)
                     for t in ("helo", "mail", "rcpt", "data_init", "data_xfer", "data_done", "quit")]
         pki = Pki(workdir)
@@ -105,8 +107,8 @@ class FaultMatrix(unittest.TestCase):
         # 354, then it never reads: more content than the socket buffers hold
         # stalls the body transfer until smtp_data_xfer_timeout.
         procs = Processes()
-        self.addCleanup(procs.stop_all)
         workdir = tempdir(self)
+        self.addCleanup(procs.stop_all)
         svc = DeliverySvc(procs, workdir, ["smtp_data_xfer_timeout=%ds" % TIMEOUT])
         server = FaultServer(procs, workdir, {"DATA": {"stall": True}})
         big = b"Subject: big\r\n\r\n" + (b"y" * 998 + b"\r\n") * 9500
