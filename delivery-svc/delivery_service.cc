@@ -8,6 +8,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/grpc/tsan_handoff.h"
 #include "common/log/json_log.h"
 #include "common/nexthop/domain_name.h"
 #include "delivery-svc/delivery_attempt.h"
@@ -97,18 +98,19 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
  public:
   DeliverCall(DeliveryService* service, v1::DeliverResponse* response)
       : service_(service), response_(response), start_(absl::Now()) {
-    service_->active_calls_.fetch_add(1);
-    if (service_->active_calls_.load() > service_->settings_->pending_request_limit) {
+    if (service_->active_calls_.fetch_add(1) + 1 > service_->settings_->pending_request_limit) {
       Reply(
           grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                        absl::StrCat("more than delivery_pending_request_limit = ",
                                     service_->settings_->pending_request_limit, " deliveries in progress")));
       return;
     }
+    MXD_TSAN_RELEASE(this);
     StartRead(&request_);
   }
 
   void OnReadDone(bool ok) override {
+    MXD_TSAN_ACQUIRE(this);
     if (replied_) return;
     if (!ok) return EndOfStream();
     if (!have_envelope_) {
@@ -136,10 +138,12 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
         return Reply(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(s.message())));
       }
     }
+    MXD_TSAN_RELEASE(this);
     StartRead(&request_);
   }
 
   void OnCancel() override {
+    MXD_TSAN_ACQUIRE(this);
     cancelled_.store(true);
     refs_.fetch_add(1);  // kept alive until the posted task ran
     service_->loop_->Post([this] {
@@ -152,6 +156,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   }
 
   void OnDone() override {
+    MXD_TSAN_ACQUIRE(this);
     service_->active_calls_.fetch_sub(1);
     Unref();
   }
@@ -163,6 +168,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
 
   void Reply(const grpc::Status& status) {
     if (replied_.exchange(true)) return;
+    MXD_TSAN_RELEASE(this);
     Finish(status);
   }
 

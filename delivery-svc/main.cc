@@ -4,10 +4,12 @@
 
 #include <thread>
 
+#include "absl/strings/str_cat.h"
 #include "common/cli/service_command_line.h"
 #include "common/grpc/server_runner.h"
 #include "common/log/json_log.h"
 #include "common/net/event_loop.h"
+#include "common/net/open_file_limit.h"
 #include "common/sandbox/sandbox.h"
 #include "delivery-svc/concurrency_limiter.h"
 #include "delivery-svc/connection_cache.h"
@@ -29,6 +31,18 @@ int main(int argc, char** argv) {
   if (auto probe = mxd::MessageSpool::Create(settings->spool_directory); !probe.ok()) {
     mxd::LogError("bad_configuration", {{"program", "delivery-svc"}, {"error", probe.status().message()}});
     return EX_CONFIG;
+  }
+
+  // A spool file per accepted request, a socket per session, and some to spare.
+  const uint64_t files = mxd::RaiseOpenFileLimit();
+  const uint64_t needed = settings->pending_request_limit + settings->session_limit + 100;
+  if (files < needed) {
+    mxd::LogWarning("open_file_limit",
+                    {{"warning", absl::StrCat("the open file limit (", files,
+                                              ") is below delivery_pending_request_limit + "
+                                              "delivery_session_limit + 100 = ",
+                                              needed, ": raise it (ulimit -n) or lower those limits")}},
+                    {{"limit", static_cast<double>(files)}, {"needed", static_cast<double>(needed)}});
   }
 
   mxd::EventLoop loop;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <mutex>
 
 #include "absl/strings/str_cat.h"
 
@@ -48,7 +49,7 @@ bool DnsCache::LookupCached(const std::string& name, int qtype, DnsAnswer* out) 
   const absl::Time now = absl::Now();
   std::string at = name;
   uint32_t ttl = UINT32_MAX;
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   for (int depth = 0; depth < kMaxCnameChain; ++depth) {
     if (!FindFresh(Key(at, qtype), now, out)) return false;
     ttl = std::min(ttl, out->ttl);
@@ -67,7 +68,7 @@ void DnsCache::LookupOne(const std::string& name, int qtype, Done done) {
     DnsAnswer answer;
     bool hit;
     {
-      absl::ReaderMutexLock lock(&mu_);
+      std::shared_lock lock(mu_);
       hit = FindFresh(key, loop_->Now(), &answer);
     }
     if (hit) {
@@ -96,7 +97,7 @@ void DnsCache::Store(const std::string& key, const DnsAnswer& answer) {
   const absl::Duration cap = answer.status == DnsStatus::kOk ? options_.max_ttl : options_.negative_max_ttl;
   const absl::Duration life = std::min(absl::Seconds(answer.ttl), cap);
   if (life <= absl::ZeroDuration()) return;
-  absl::MutexLock lock(&mu_);
+  std::unique_lock lock(mu_);
   if (entries_.size() >= options_.size_limit) {
     // Full: drop what has expired; if that is not enough, drop an arbitrary
     // tenth (hash order), which is cheaper than keeping an LRU list.
@@ -110,7 +111,7 @@ void DnsCache::Store(const std::string& key, const DnsAnswer& answer) {
 
 DnsCache::Stats DnsCache::stats() const {
   Stats s = stats_;
-  absl::ReaderMutexLock lock(&mu_);
+  std::shared_lock lock(mu_);
   s.entries = entries_.size();
   return s;
 }

@@ -6,12 +6,12 @@
 #pragma once
 
 #include <cstdint>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/functional/any_invocable.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/time.h"
 #include "common/net/event_loop.h"
 #include "resolver-svc/dns_answer.h"
@@ -56,14 +56,16 @@ class DnsCache {
   void LookupOne(const std::string& name, int qtype, Done done);
   void Store(const std::string& key, const DnsAnswer& answer);
   // A fresh entry's answer with its remaining lifetime as the TTL.
-  bool FindFresh(const std::string& key, absl::Time now, DnsAnswer* out) const
-      ABSL_SHARED_LOCKS_REQUIRED(mu_);
+  // Called with mu_ held (shared is enough).
+  bool FindFresh(const std::string& key, absl::Time now, DnsAnswer* out) const;
 
   EventLoop* loop_;
   DnsClient* client_;
   Options options_;
-  mutable absl::Mutex mu_;
-  absl::flat_hash_map<std::string, Entry> entries_ ABSL_GUARDED_BY(mu_);
+  // std::shared_mutex rather than absl::Mutex: Debian's Abseil is not built
+  // for ThreadSanitizer, which then cannot see absl::Mutex ordering.
+  mutable std::shared_mutex mu_;
+  absl::flat_hash_map<std::string, Entry> entries_;                // guarded by mu_
   absl::flat_hash_map<std::string, std::vector<Done>> in_flight_;  // loop thread
   Stats stats_;  // loop thread (hits on other threads are not counted)
 };

@@ -43,14 +43,15 @@ ensure_packages() {
   $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 }
 
-# build_tree DIR [cmake options...]: configure (once) and build.
+# build_tree DIR [cmake options...]: configure (again, so changed options
+# apply to an existing tree) and build.
 build_tree() {
   local dir=$1
   shift
   local generator=()
-  command -v ninja >/dev/null && generator=(-G Ninja)
   if [ ! -f "$dir/CMakeCache.txt" ]; then
-    cmake -S "$MXD_ROOT" -B "$dir" "${generator[@]}" "$@" >/dev/null
+    command -v ninja >/dev/null && generator=(-G Ninja)
   fi
+  cmake -S "$MXD_ROOT" -B "$dir" "${generator[@]}" "$@" >/dev/null
   cmake --build "$dir" -j "$(nproc)"
 }

@@ -2,13 +2,13 @@
 127.0.0.1 (Postfix's smtp-sink and smtpd, aiosmtpd) and our fault server,
 each started on a free port and stopped by PID."""
 import base64
+import glob
 import json
 import os
 import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 
@@ -19,6 +19,9 @@ from mxd.v1 import delivery_pb2, delivery_pb2_grpc, resolver_pb2
 HERE = os.path.dirname(os.path.abspath(__file__))
 BIN = os.environ.get("MXD_BIN_DIR", os.path.join(HERE, "..", "..", "build", "bin"))
 PYTHON = "/usr/bin/python3"
+# Set for the ASan+UBSan build's run (tests/integration/CMakeLists.txt): every
+# instrumented program writes its reports here (ASAN_OPTIONS log_path).
+SANITIZER_LOG_DIR = os.environ.get("MXD_SANITIZER_LOG_DIR")
 
 
 def free_port():
@@ -43,6 +46,7 @@ class Processes:
 
     def __init__(self):
         self.procs = []
+        self.stderr_logs = {}  # pid -> the file a service's stderr goes to
 
     def start(self, argv, **kw):
         p = subprocess.Popen(argv, start_new_session=True, **kw)
@@ -64,14 +68,56 @@ class Processes:
     def stop_all(self):
         for p in reversed(self.procs):
             self.stop(p)
-        self.procs = []
+        procs, self.procs = self.procs, []
+        reports = [r for p in procs for r in self.sanitizer_reports(p.pid)]
+        if reports:
+            raise AssertionError("sanitizer report:\n" + "\n".join(reports))
+
+    def sanitizer_reports(self, pid):
+        """What ASan, LSan or UBSan said about process `pid` (sanitizer run only)."""
+        if not SANITIZER_LOG_DIR:
+            return []
+        out = []
+        for path in glob.glob(os.path.join(SANITIZER_LOG_DIR, "*.%d" % pid)):
+            with open(path, errors="replace") as f:
+                out.append(path + ":\n" + f.read())
+        log = self.stderr_logs.pop(pid, None)
+        if log and os.path.exists(log):
+            with open(log, errors="replace") as f:
+                text = f.read()
+            if "Sanitizer" in text or "runtime error:" in text:
+                out.append(log + ":\n" + text[-20000:])
+        return out
 
 
-def start_service(procs, argv, port_file, log_path):
+def sanitizer_run_argv_env(argv, confined):
+    """The sanitizer runs start services without their sandbox: under the
+    seccomp filter LeakSanitizer's exit-time check cannot work (its tracer
+    thread is refused ptrace and /proc/self/task; the process then spins
+    instead of exiting). A test that checks the confinement itself (`confined`)
+    keeps the sandbox and runs with ASan and UBSan but without the leak check;
+    its reports go to stderr, because opening a log file is refused."""
+    if not SANITIZER_LOG_DIR:
+        return argv, None
+    env = dict(os.environ)
+    if confined:
+        env["ASAN_OPTIONS"] = env.get("ASAN_OPTIONS", "") + ":detect_leaks=0:log_path=stderr"
+        for name in ("UBSAN_OPTIONS", "TSAN_OPTIONS"):
+            env[name] = env.get(name, "") + ":log_path=stderr"
+        return argv, env
+    if "--no-sandbox" not in argv:
+        argv = argv + ["--no-sandbox"]
+    return argv, env
+
+
+def start_service(procs, argv, port_file, log_path, confined=False):
     """Starts an mxd service with stderr to `log_path`; returns the process
-    and the port it wrote to `port_file`."""
+    and the port it wrote to `port_file`. `confined`: the test checks the
+    sandbox, which stays on in the sanitizer run too."""
+    argv, env = sanitizer_run_argv_env(argv, confined)
     with open(log_path, "w") as log:
-        proc = procs.start(argv, stderr=log)
+        proc = procs.start(argv, stderr=log, env=env)
+    procs.stderr_logs[proc.pid] = log_path
     deadline = time.time() + 10
     while not os.path.exists(port_file):
         if proc.poll() is not None or time.time() > deadline:
@@ -85,7 +131,7 @@ def start_service(procs, argv, port_file, log_path):
 class DeliverySvc:
     count = 0
 
-    def __init__(self, procs, workdir, options=(), extra_args=()):
+    def __init__(self, procs, workdir, options=(), extra_args=(), confined=False):
         self.workdir = workdir
         DeliverySvc.count += 1
         port_file = os.path.join(workdir, "delivery-%d.port" % DeliverySvc.count)
@@ -99,7 +145,7 @@ class DeliverySvc:
         for o in options:
             argv += ["-o", o]
         argv += list(extra_args)
-        self.proc, self.port = start_service(procs, argv, port_file, self.log_path)
+        self.proc, self.port = start_service(procs, argv, port_file, self.log_path, confined)
         self.target = "127.0.0.1:%d" % self.port
         self.channel = grpc.insecure_channel(self.target)
         self.stub = delivery_pb2_grpc.DeliveryStub(self.channel)
@@ -202,6 +248,9 @@ def confined_status(pid, timeout=5.0):
 
 
 def tempdir(test):
+    """A directory removed after the test. Create it before registering
+    Processes.stop_all: cleanups run last-in first-out, and stop_all reads
+    the services' logs in it."""
     d = tempfile.mkdtemp(prefix="mxd-it-")
     os.chmod(d, 0o755)
     test.addCleanup(shutil.rmtree, d, True)

@@ -4,10 +4,10 @@ docs/clients.md (stubs generated from proto/) and the C++ queue-manager loop
 import json
 import os
 import subprocess
-import sys
 import unittest
 
-from delivery_harness import BIN, HERE, DeliverySvc, FaultServer, Processes, start_service, tempdir
+from delivery_harness import (BIN, HERE, DeliverySvc, FaultServer, Processes, sanitizer_run_argv_env, start_service,
+                              tempdir)
 
 EXAMPLES = os.path.join(HERE, "..", "..", "cli", "examples")
 MESSAGE = b"Subject: example\r\n\r\nhello\r\n"
@@ -16,8 +16,8 @@ MESSAGE = b"Subject: example\r\n\r\nhello\r\n"
 class ClientExamples(unittest.TestCase):
     def setUp(self):
         self.procs = Processes()
-        self.addCleanup(self.procs.stop_all)
         self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
         self.fault = FaultServer(self.procs, self.dir, {"rcpt_by_address": {
             "busy@": "450 4.2.1 mailbox busy", "gone@": "550 5.1.1 user unknown"}})
         self.svc = DeliverySvc(self.procs, self.dir)
@@ -74,8 +74,10 @@ if __name__ == "__main__":
 
 class Demo(unittest.TestCase):
     def test_scripts_demo_shows_every_outcome(self):
+        # The demo runs the services confined, as an operator would.
+        _, env = sanitizer_run_argv_env([], confined=True)
         r = subprocess.run([os.path.join(HERE, "..", "..", "scripts", "demo")], capture_output=True, text=True,
-                           timeout=120, env=dict(os.environ))
+                           timeout=120, env=env or dict(os.environ))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
         for line in ["ok@demo.test: delivered (2.0.0) 250 2.0.0 Ok",
                      "later@demo.test: deferred (4.2.1) host mx.demo.test[127.0.0.2] said: 450 4.2.1",

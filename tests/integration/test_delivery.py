@@ -11,7 +11,8 @@ import unittest
 
 import grpc
 
-from delivery_harness import BIN, DeliverySvc, FaultServer, Processes, SmtpSink, confined_status, free_port, tempdir
+from delivery_harness import (BIN, DeliverySvc, FaultServer, Processes, SmtpSink, confined_status, free_port,
+                              start_service, tempdir)
 from mxd.v1 import delivery_pb2, resolver_pb2
 
 DELIVERED, DEFERRED, BOUNCED = (delivery_pb2.ACTION_DELIVERED, delivery_pb2.ACTION_DEFERRED,
@@ -21,12 +22,13 @@ MESSAGE = b"From: a@mxd.test\r\nSubject: test\r\n\r\nline one\r\n.starts with a 
 
 class DeliveryTestBase(unittest.TestCase):
     svc_options = ()
+    confined = False  # the sanitizer run keeps the sandbox only for tests that check it
 
     def setUp(self):
         self.procs = Processes()
-        self.addCleanup(self.procs.stop_all)
         self.dir = tempdir(self)
-        self.svc = DeliverySvc(self.procs, self.dir, self.svc_options)
+        self.addCleanup(self.procs.stop_all)
+        self.svc = DeliverySvc(self.procs, self.dir, self.svc_options, confined=self.confined)
 
     def fault(self, script):
         return FaultServer(self.procs, self.dir, script)
@@ -388,6 +390,8 @@ def proc_status(pid):
 
 
 class Sandbox(DeliveryTestBase):
+    confined = True
+
     def test_running_service_is_confined_and_still_delivers(self):
         status = confined_status(self.svc.proc.pid)
         self.assertEqual(status["Seccomp"], "2")
@@ -487,6 +491,33 @@ class BadInput(DeliveryTestBase):
         self.assertEqual(f.connections(), 0)
         # The service keeps serving.
         self.assertEqual(self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port).outcomes[0].action, DELIVERED)
+
+    def test_an_open_file_limit_below_the_request_limits_is_reported_at_start(self):
+        # Soft and hard limit 256: delivery-svc cannot raise it, and with the
+        # default limits (10000 requests + 1000 sessions) it says so at once
+        # rather than failing with EMFILE under load. It still serves.
+        port_file = os.path.join(self.dir, "lowfiles.port")
+        log_path = os.path.join(self.dir, "lowfiles.log")
+        proc, port = start_service(self.procs, ["prlimit", "--nofile=256:256", "--",
+                                                os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0",
+                                                "--port-file", port_file], port_file, log_path)
+        with open(log_path) as f:
+            warnings = [json.loads(line) for line in f if '"open_file_limit"' in line]
+        self.assertEqual(len(warnings), 1, warnings)
+        self.assertEqual(warnings[0]["level"], "warning")
+        self.assertEqual(warnings[0]["limit"], 256)
+        self.assertEqual(warnings[0]["needed"], 11100)
+        self.assertIn("the open file limit (256) is below delivery_pending_request_limit + delivery_session_limit",
+                      warnings[0]["warning"])
+        with open("/proc/%d/limits" % proc.pid) as f:
+            self.assertRegex(f.read(), r"Max open files\s+256\s+256")
+        # The normally started service had its soft limit raised to the hard one.
+        with open("/proc/%d/limits" % self.svc.proc.pid) as f:
+            soft, hard = re.search(r"Max open files\s+(\S+)\s+(\S+)", f.read()).groups()
+        self.assertEqual(soft, hard)
+        with open(self.svc.log_path) as f:
+            warned = '"open_file_limit"' in f.read()
+        self.assertEqual(warned, hard != "unlimited" and int(hard) < 11100)
 
     def test_cancel_mid_delivery_is_never_delivered(self):
         f = self.fault({"DATA": {"delay": 3, "reply": "354 go"}})
@@ -630,8 +661,8 @@ class PostfixSmtpd(unittest.TestCase):
 
     def setUp(self):
         self.procs = Processes()
-        self.addCleanup(self.procs.stop_all)
         self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
         self.svc = DeliverySvc(self.procs, self.dir, ["debug_peer_list=127.0.0.1", "debug_peer_level=1"])
 
     def test_accepts_and_rejects_recipients(self):

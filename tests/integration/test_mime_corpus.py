@@ -164,8 +164,8 @@ class ThroughPostfix(MimeChecks, unittest.TestCase):
         from delivery_harness import DeliverySvc, Processes, tempdir
         from postfix_instance import PostfixInstance
         self.procs = Processes()
-        self.addCleanup(self.procs.stop_all)
         self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
         self.tmp = tempfile.mkdtemp(prefix="mxd-mime-")
         os.chmod(self.tmp, 0o755)
         checks = os.path.join(self.tmp, "hold")

@@ -36,8 +36,8 @@ def make_pki(d):
 class MutualTls(unittest.TestCase):
     def setUp(self):
         self.procs = Processes()
-        self.addCleanup(self.procs.stop_all)
         self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
         make_pki(self.dir)
         self.tls = ["--tls-cert", self.p("server.pem"), "--tls-key", self.p("server.key"),
                     "--tls-client-ca", self.p("ca.pem")]

@@ -75,8 +75,8 @@ class PostfixTls(unittest.TestCase):
 
     def setUp(self):
         self.procs = Processes()
-        self.addCleanup(self.procs.stop_all)
         self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
 
     def service(self, *options):
         base = ["smtp_tls_CAfile=" + self.pki.ca_file, "debug_peer_list=127.0.0.1", "debug_peer_level=1",
@@ -125,7 +125,8 @@ class PostfixTls(unittest.TestCase):
             f.write("[mx.tls.test]:%d  alice:%s\n" % (self.ports["tls"], PASSWORD))
         svc = DeliverySvc(self.procs, self.dir, [
             "smtp_tls_CAfile=" + self.pki.ca_file, "smtp_tls_security_level=verify", "smtp_sasl_auth_enable=yes",
-            "smtp_sasl_password_maps=texthash:" + table, "debug_peer_list=127.0.0.1", "debug_peer_level=1"])
+            "smtp_sasl_password_maps=texthash:" + table, "debug_peer_list=127.0.0.1", "debug_peer_level=1"],
+            confined=True)
         self.addCleanup(self.assert_no_password_in_log, svc)
         status = confined_status(svc.proc.pid)
         self.assertEqual(status["Seccomp"].strip(), "2")
@@ -222,6 +223,20 @@ class PostfixTls(unittest.TestCase):
         error = json.loads(r.stderr.strip().splitlines()[-1])["error"]
         self.assertIn("parameter smtp_tls_policy_maps: %s line 2: TLS security level \"dane\" is not supported"
                       % policy, error)
+
+    def test_a_password_map_entry_without_user_colon_stops_the_service(self):
+        table = os.path.join(self.dir, "bad_sasl_passwd")
+        with open(table, "w") as f:
+            f.write("[mx.tls.test]:587  alice:%s\n# comment\nrelay.test  %s\n" % (PASSWORD, PASSWORD))
+        r = subprocess.run([os.path.join(os.environ["MXD_BIN_DIR"], "delivery-svc"), "--listen", "127.0.0.1:0",
+                            "-o", "smtp_sasl_auth_enable=yes", "-o", "smtp_sasl_password_maps=texthash:" + table],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 78, r.stderr)  # EX_CONFIG
+        import json
+        error = json.loads(r.stderr.strip().splitlines()[-1])["error"]
+        self.assertIn("%s line 3: expected user:password for \"relay.test\"" % table, error)
+        # The message names the entry, never its value: that may be a password.
+        self.assertNotIn(PASSWORD, r.stderr)
 
     def test_may_falls_back_to_plain_text_when_the_handshake_fails(self):
         svc = self.service("smtp_tls_security_level=may")
@@ -354,8 +369,8 @@ class PostfixTls(unittest.TestCase):
 class StartTlsInjection(unittest.TestCase):
     def setUp(self):
         self.procs = Processes()
-        self.addCleanup(self.procs.stop_all)
         self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
         pki = Pki(self.dir)
         cert, key = pki.server("fault", ["mx.tls.test"])
         self.server = FaultServer(self.procs, self.dir, {
