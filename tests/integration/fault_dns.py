@@ -9,6 +9,8 @@ Answers by the first label of the name asked (zone fault.test):
   ttl.*        MX and A with TTL 2
   mxfail.*     SERVFAIL for MX, A 192.0.2.80 (for ignore_mx_lookup_error)
   relay.*      A 192.0.2.90      mx-*.*      A 192.0.2.(60..69)
+  tcloop.*     like tc.*, but the MX hosts (lo-*.*) have A 127.0.0.1: mail can
+               be delivered through a truncated answer without leaving loopback
   anything else: NXDOMAIN with an SOA (negative TTL 60)
 Every query is appended to QUERIES.log as "name type transport".
 """
@@ -43,23 +45,28 @@ def answer(request, transport, log_path):
         return reply
     if label == "slow":
         time.sleep(0.5)
-    if qtype == "MX" and label in ("slow", "ttl", "tc"):
+    if qtype == "MX" and label in ("slow", "ttl", "tc", "tcloop"):
         ttl = 2 if label == "ttl" else 300
-        hosts = 40 if label == "tc" else 1  # 40 MX records do not fit in 512 octets
+        truncate = label in ("tc", "tcloop")
+        hosts = 40 if truncate else 1  # 40 MX records do not fit in 512 octets
+        prefix = "lo" if label == "tcloop" else "mx"
         for i in range(hosts):
-            reply.add_answer(RR(name, QTYPE.MX, ttl=ttl, rdata=MX("mx-%d-%s.fault.test." % (i % 10, "x" * 40), 10)))
-        if label == "tc" and transport == "udp":
+            reply.add_answer(RR(name, QTYPE.MX, ttl=ttl,
+                                rdata=MX("%s-%d-%s.fault.test." % (prefix, i % 10, "x" * 40), 10)))
+        if truncate and transport == "udp":
             truncated = request.reply()
             truncated.header.tc = 1
             return truncated
         return reply
-    if qtype == "A" and (label in ("ttl", "mxfail", "relay") or label.startswith("mx-")):
+    if qtype == "A" and (label in ("ttl", "mxfail", "relay") or label.startswith(("mx-", "lo-"))):
         addr = {"ttl": "192.0.2.70", "mxfail": "192.0.2.80", "relay": "192.0.2.90"}.get(label)
-        if addr is None:
+        if label.startswith("lo-"):
+            addr = "127.0.0.1"
+        elif addr is None:
             addr = "192.0.2.6%s" % label.split("-")[1]
         reply.add_answer(RR(name, QTYPE.A, ttl=2 if label == "ttl" else 300, rdata=A(addr)))
         return reply
-    if label in ("slow", "ttl", "tc", "mxfail", "relay") or label.startswith("mx-"):
+    if label in ("slow", "ttl", "tc", "tcloop", "mxfail", "relay") or label.startswith(("mx-", "lo-")):
         reply.add_auth(ZONE_SOA)  # NODATA
         return reply
     reply.header.rcode = RCODE.NXDOMAIN
