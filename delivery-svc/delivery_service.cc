@@ -57,8 +57,9 @@ absl::Status CheckEnvelope(const v1::Envelope& e) {
     if (absl::Status s = CheckAddress(r.address(), false, e.smtputf8()); !s.ok()) {
       return bad(absl::StrCat("recipient ", i + 1, ": ", s.message()));
     }
-    if (!FirstControlCharacter(r.orcpt()).empty())
-      return bad(absl::StrCat("recipient ", i + 1, ": ORCPT contains a control character"));
+    if (absl::Status s = CheckOrcpt(r.orcpt()); !s.ok()) {
+      return bad(absl::StrCat("recipient ", i + 1, ": ", s.message()));
+    }
     bool never = false, other = false;
     for (int n : r.notify()) {
       if (!v1::DsnNotify_IsValid(n) || n == v1::DSN_NOTIFY_UNSPECIFIED) {

@@ -2,6 +2,8 @@
 
 #include <arpa/inet.h>
 
+#include <algorithm>
+
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -53,6 +55,20 @@ bool IsValidUtf8(absl::string_view s) {
     i += n + 1;
   }
   return true;
+}
+
+absl::Status CheckOrcpt(absl::string_view orcpt) {
+  if (std::string cc = FirstControlCharacter(orcpt); !cc.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat("ORCPT contains a control character (", cc, ")"));
+  }
+  const size_t semi = orcpt.find(';');
+  if (semi == absl::string_view::npos) return absl::OkStatus();
+  const absl::string_view type = orcpt.substr(0, semi);
+  if (type.empty() || !std::all_of(type.begin(), type.end(), [](char c) { return IsAtext(c); })) {
+    return absl::InvalidArgumentError(absl::StrCat("ORCPT address type \"", type.substr(0, 64),
+                                                   "\" is not an atom (RFC 3461: e.g. rfc822)"));
+  }
+  return absl::OkStatus();
 }
 
 absl::Status CheckAddress(absl::string_view address, bool empty_ok, bool utf8) {

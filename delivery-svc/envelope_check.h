@@ -18,6 +18,12 @@ inline constexpr size_t kMaxRecipientsPerRequest = 10000;
 // is allowed only with `utf8` (SMTPUTF8) and must be valid.
 absl::Status CheckAddress(absl::string_view address, bool empty_ok, bool utf8);
 
+// A DSN ORCPT value (RFC 3461 section 4.2): "addr-type;address", or just an
+// address (addr-type rfc822). The address goes out xtext-encoded, the type
+// as it is: it must be an atom, or a space in it would add parameters of the
+// caller's choosing to RCPT TO. No control characters anywhere.
+absl::Status CheckOrcpt(absl::string_view orcpt);
+
 // True when `s` is well-formed UTF-8.
 bool IsValidUtf8(absl::string_view s);
 

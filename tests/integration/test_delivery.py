@@ -492,6 +492,53 @@ class BadInput(DeliveryTestBase):
         # The service keeps serving.
         self.assertEqual(self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port).outcomes[0].action, DELIVERED)
 
+    def test_dsn_fields_with_control_characters_or_parameter_injection_are_refused(self):
+        f = self.fault({"ehlo": ["250-fault.test", "250-PIPELINING", "250 DSN"]})
+
+        def orcpt(value):
+            def set_it(env):
+                env.recipients[0].orcpt = value
+            return set_it
+
+        def envid(value):
+            def set_it(env):
+                env.dsn_envid = value
+            return set_it
+        cc = "ORCPT contains a control character "
+        for value, fragment in [("rfc822;a@mxd.test\r\nRCPT TO:<evil@mxd.test>", cc + "(0x0d)"),
+                                ("rfc822;a@mxd.test\nX", cc + "(0x0a)"),
+                                ("rfc822;a\x00@mxd.test", cc + "(0x00)"),
+                                ("rfc822 NOTIFY=NEVER;a@mxd.test", 'ORCPT address type "rfc822 NOTIFY=NEVER" is not an atom'),
+                                (";a@mxd.test", 'ORCPT address type "" is not an atom')]:
+            with self.subTest(orcpt=value):
+                self.assertInvalid(f, "recipient 1: " + fragment, envelope_extra=orcpt(value))
+        for value in ["Q1\r\nRSET", "Q1\x00", "Q1\x7f"]:
+            with self.subTest(envid=value):
+                self.assertInvalid(f, "ENVID contains a control character", envelope_extra=envid(value))
+        self.assertEqual(f.connections(), 0)
+        # What may be there is sent xtext-encoded: spaces, "+" and "=" in the
+        # address and the ENVID cannot start another parameter.
+        def both(env):
+            env.recipients[0].orcpt = "rfc822;a b=c+d@mxd.test"
+            env.recipients[0].notify.append(delivery_pb2.DSN_NOTIFY_FAILURE)
+            env.dsn_envid = "Q 1=2"
+        self.assertEqual(self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port, envelope_extra=both).outcomes[0].action,
+                         DELIVERED)
+        commands = f.commands()
+        self.assertIn("RCPT TO:<a@mxd.test> NOTIFY=FAILURE ORCPT=rfc822;a+20b+3Dc+2Bd@mxd.test", commands)
+        self.assertIn("MAIL FROM:<sender@mxd.test> ENVID=Q+201+3D2", commands)
+
+    def test_a_helo_name_with_control_characters_stops_the_service(self):
+        for value in ["client\rmxd.test", "client\x01.mxd.test", "client mxd.test"]:
+            with self.subTest(helo=value):
+                cf = os.path.join(self.dir, "main.cf")
+                with open(cf, "w", newline="") as out:
+                    out.write("smtp_helo_name = %s\n" % value)
+                r = subprocess.run([os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0", "--config", cf],
+                                   capture_output=True, text=True, timeout=30)
+                self.assertEqual(r.returncode, 78, r.stderr)  # EX_CONFIG, before anything listens
+                self.assertIn("%s line 1: parameter smtp_helo_name" % cf, r.stderr)
+
     def test_an_open_file_limit_below_the_request_limits_is_reported_at_start(self):
         # Soft and hard limit 256: delivery-svc cannot raise it, and with the
         # default limits (10000 requests + 1000 sessions) it says so at once

@@ -37,7 +37,9 @@ FAULTS = {
 # Where each phase shows in a reason ("... while sending MAIL FROM", "(in reply
 # to RCPT TO command)", "refused to talk to me" for the greeting).
 PHASES = {
-    "GREETING": ("greeting", "refused to talk to me"),
+    # A reset so quick that it lands before our connect completes is, as in
+    # Postfix, "connect to H[A]:P: Connection reset by peer".
+    "GREETING": ("greeting", "refused to talk to me", "Connection reset by peer"),
     "EHLO": ("EHLO",),
     "MAIL": ("MAIL FROM",),
     "RCPT": ("RCPT TO",),
