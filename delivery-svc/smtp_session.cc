@@ -264,6 +264,10 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
   const Expect e = expect_.front();
   expect_.pop_front();
   waiting_phase_ = e.phase;
+  if (reply.code == 421 && e.phase != Phase::kGreeting && e.phase != Phase::kQuit &&
+      e.phase != Phase::kIgnoredDot) {
+    return ServerClosing(e.phase, reply, now);
+  }
   switch (e.phase) {
     case Phase::kGreeting: return HandleGreeting(reply, now);
     case Phase::kEhlo:
@@ -291,6 +295,19 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
     case Phase::kAuth: return HandleAuth(reply, now);
     case Phase::kTlsHandshake: return;  // never expected
   }
+}
+
+// 421: the server is closing the connection (RFC 5321 section 3.8), so
+// nothing more will be answered here, not even a fallback to HELO or plain
+// text. After the greeting no error moves on to the next address (smtp(8)):
+// what is still open is deferred with this reply.
+void SmtpSession::ServerClosing(Phase phase, const SmtpReply& reply, absl::Time now) {
+  const RecipientOutcome o = FromReply(reply, phase);
+  if (msg_ != nullptr && !message_finished_) {
+    rcpts_.DecideRemaining(o);
+    message_finished_ = true;
+  }
+  Fail(o.reason, now, false, o.enhanced);
 }
 
 void SmtpSession::HandleGreeting(const SmtpReply& reply, absl::Time now) {

@@ -7,7 +7,9 @@ SCRIPT is a JSON object; every key is optional:
   "greeting":  reply line(s) for the banner (default "220 fault.test ESMTP")
   "ehlo":      list of EHLO reply lines (default: PIPELINING, 8BITMIME, SIZE)
   "<PHASE>":   how to answer a phase; PHASE is GREETING, EHLO, HELO, MAIL,
-               RCPT, DATA, DOT (end of data), RSET, QUIT, STARTTLS or AUTH
+               RCPT, DATA, BODY (applied once the first part of the message
+               content has arrived, while the client is still sending),
+               DOT (end of data), RSET, QUIT, STARTTLS or AUTH
                (AUTH answers 235 to any AUTH command by default). The value is an
                object {"reply": "451 4.3.0 later", "delay": 2.5, "do": ACTION},
                or a list of such objects used in turn (the last one repeats).
@@ -24,7 +26,8 @@ SCRIPT is a JSON object; every key is optional:
           at a time, "delay" seconds apart), "endless" (a multi-line reply
           that never ends), "longline" (one reply line that never ends:
           octets trickle in without a line end), "reset" (hang up with a
-          TCP RST instead of a FIN).
+          TCP RST instead of a FIN), "reply-close" (send the reply, then hang
+          up: what a server shutting down does with 421).
 
 BDAT chunks are read and recorded ({"event": "bdat", "raw": ..., "last": ...});
 the reply to BDAT ... LAST follows the DOT rule.
@@ -93,6 +96,9 @@ class Session:
         if not reply.endswith("\r\n"):
             reply += "\r\n"
         if action == "close":
+            return False
+        if action == "reply-close":
+            await self.send(reply)
             return False
         if action == "reset":
             # SO_LINGER with a zero timeout: close() sends RST, not FIN.
@@ -208,12 +214,18 @@ class Session:
 
     async def read_data(self):
         buf = b""
+        body_rule = self.script.get("BODY")
         while True:
             chunk = await self.reader.read(65536)
             if not chunk:
                 self.record(self.conn, event="data_incomplete", raw=base64.b64encode(buf).decode())
                 return None
             buf += chunk
+            if body_rule is not None:
+                rule, body_rule = self.rule("BODY", ""), None
+                self.record(self.conn, event="body_fault", received=len(buf))
+                if not await self.apply(rule):
+                    return None
             if self.script.get("lenient_data"):
                 # A receiver that takes a bare LF as a line end (the SMTP
                 # smuggling class): any "<LF>.<LF>" or "<LF>.<CR><LF>" ends it.

@@ -1,7 +1,8 @@
 """The fault matrix: delivery-svc against our fault server failing at every
-SMTP phase in every way a remote side can (4xx, 5xx, hang-up, reset,
-garbage, an endless multi-line reply, a reply line that never ends, a reply
-split byte by byte, no reply, a reply later than the phase's timeout). One service instance takes every case.
+SMTP phase, the body transfer included, in every way a remote side can (4xx,
+5xx, 421 and hang-up, hang-up, reset, garbage, an endless multi-line reply, a
+reply line that never ends, a reply split byte by byte, no reply, a reply
+later than the phase's timeout). One service instance takes every case.
 
 For each case: every recipient gets exactly one outcome; "delivered" only
 where the server accepted the message (a 2xx to the end of data); the reason
@@ -25,6 +26,7 @@ TIMEOUT = 2  # every smtp_*_timeout, in seconds
 FAULTS = {
     "4xx": {"reply": "451 4.3.0 fault injected"},
     "5xx": {"reply": "554 5.3.0 fault injected"},
+    "421close": {"reply": "421 4.3.2 shutting down", "do": "reply-close"},
     "close": {"do": "close"},
     "reset": {"do": "reset"},
     "garbage": {"do": "garbage"},
@@ -44,11 +46,19 @@ PHASES = {
     "MAIL": ("MAIL FROM",),
     "RCPT": ("RCPT TO",),
     "DATA": ("DATA",),
+    "BODY": ("message body", "end of data", "end of DATA"),
     "DOT": ("end of data", "end of DATA"),
     "QUIT": (),
     "STARTTLS": ("STARTTLS", "TLS"),
     "AUTH": ("AUTH", "authenticating", "SASL"),
 }
+
+
+# While the message content is on its way, the faults of a connection (a
+# reply before the end of data is not a reply to it: the end-of-data reply
+# decides, as for the other phases).
+BODY_FAULTS = ("close", "reset", "421close", "hang", "endless", "longline")
+BIG_MESSAGE = b"From: a@mxd.test\r\nSubject: matrix\r\n\r\n" + (b"z" * 998 + b"\r\n") * 1000
 
 
 def may_deliver(phase, fault):
@@ -86,12 +96,18 @@ class FaultMatrix(unittest.TestCase):
         cases = 0
         for phase, words in PHASES.items():
             for fault, rule in FAULTS.items():
+                if phase == "BODY" and fault not in BODY_FAULTS:
+                    continue
                 with self.subTest(phase=phase, fault=fault):
                     script = dict(extra.get(phase, {}))
                     script[phase] = rule
                     server = FaultServer(procs, workdir, script)
-                    resp = svc.deliver(MESSAGE, ["a@mxd.test", "b@mxd.test"], server.port, host="fault.mx",
-                                       timeout=30)
+                    resp = svc.deliver(BIG_MESSAGE if phase == "BODY" else MESSAGE, ["a@mxd.test", "b@mxd.test"],
+                                       server.port, host="fault.mx", timeout=30)
+                    if phase == "BODY":  # the fault came while the content was on its way
+                        faults = [e for e in server.new_events() if e["event"] == "body_fault"]
+                        self.assertEqual(len(faults), 1)
+                        self.assertLess(faults[0]["received"], len(BIG_MESSAGE))
                     procs.stop(server.proc)
                     self.assertEqual(len(resp.outcomes), 2)
                     for o in resp.outcomes:
@@ -103,7 +119,7 @@ class FaultMatrix(unittest.TestCase):
                         self.assertIn("fault.mx[127.0.0.1]", o.reason)
                         self.assertTrue(any(w in o.reason for w in words), "%s: %s" % (words, o.reason))
                     cases += 1
-        self.assertEqual(cases, len(PHASES) * len(FAULTS))
+        self.assertEqual(cases, (len(PHASES) - 1) * len(FAULTS) + len(BODY_FAULTS))
         # Still serving after all that.
         healthy = FaultServer(procs, workdir, {})
         resp = svc.deliver(MESSAGE, ["a@mxd.test"], healthy.port)

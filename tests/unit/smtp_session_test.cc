@@ -769,6 +769,58 @@ TEST_F(SessionTest, MayGoesOnInPlainTextWhenStartTlsIsRefused) {
   EXPECT_THAT(Client(), HasSubstr("MAIL FROM:<alice@example.org>"));
 }
 
+// 421 means the server is closing the connection (RFC 5321 3.8): no
+// fallback to HELO or to plain text on a connection that is going away, and
+// (after the greeting) no move to the next address either.
+TEST_F(SessionTest, A421ToEhloDefersWithoutTryingHelo) {
+  Start();
+  Server("220 mx.example ESMTP\r\n");
+  EXPECT_EQ(Client(), "EHLO client.example.org\r\n");
+  Server("421 4.3.2 mx.example shutting down\r\n");
+  EXPECT_EQ(Client(), "");
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+  EXPECT_FALSE(session_->try_next_address());
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  for (const RecipientOutcome& r : o) {
+    EXPECT_EQ(r.action, DeliveryAction::kDeferred);
+    EXPECT_EQ(r.smtp_code, 421);
+    EXPECT_EQ(r.enhanced, "4.3.2");
+    EXPECT_EQ(
+        r.reason,
+        "host mx.example[192.0.2.1] said: 421 4.3.2 mx.example shutting down (in reply to EHLO command)");
+  }
+}
+
+TEST_F(SessionTest, A421ToStartTlsIsNotAnInvitationToGoOnInPlainText) {
+  security_.tls_level = TlsLevel::kMay;
+  Handshake(kEhloTls);
+  EXPECT_EQ(Client(), "STARTTLS\r\n");
+  Server("421 4.3.2 shutting down\r\n");
+  EXPECT_EQ(Client(), "");
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_EQ(o[0].reason,
+            "host mx.example[192.0.2.1] said: 421 4.3.2 shutting down (in reply to STARTTLS command)");
+}
+
+TEST_F(SessionTest, A421AfterARecipientWasDecidedDefersTheRestWithIt) {
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 2.1.0 Ok\r\n550 5.1.1 no such user\r\n421 4.3.2 shutting down\r\n");
+  EXPECT_EQ(Client(), "");
+  ASSERT_TRUE(session_->message_finished());
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[1].action, DeliveryAction::kDeferred);
+  EXPECT_EQ(o[1].smtp_code, 421);
+  EXPECT_EQ(o[1].enhanced, "4.3.2");
+  EXPECT_EQ(o[1].reason,
+            "host mx.example[192.0.2.1] said: 421 4.3.2 shutting down (in reply to RCPT TO command)");
+}
+
 TEST_F(SessionTest, EncryptDefersWhenStartTlsIsRefused) {
   security_.tls_level = TlsLevel::kEncrypt;
   Handshake(kEhloTls);
