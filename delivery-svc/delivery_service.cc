@@ -43,8 +43,12 @@ absl::string_view StatusWord(DeliveryAction a) {
 
 }  // namespace
 
-absl::Status CheckEnvelope(const v1::Envelope& e) {
+absl::Status CheckEnvelope(const v1::Envelope& e, uint64_t message_size_limit) {
   auto bad = [](absl::string_view why) { return absl::InvalidArgumentError(std::string(why)); };
+  if (message_size_limit != 0 && e.message_size() > message_size_limit) {
+    return bad(absl::StrCat("message_size ", e.message_size(),
+                            " exceeds message_size_limit = ", message_size_limit));
+  }
   if (absl::Status s = CheckAddress(e.sender(), true, e.smtputf8()); !s.ok()) {
     return bad(absl::StrCat("sender: ", s.message()));
   }
@@ -119,7 +123,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
         return Reply(Invalid("the first message of the stream must be the envelope"));
       }
       envelope_ = std::move(*request_.mutable_envelope());
-      if (absl::Status s = CheckEnvelope(envelope_); !s.ok()) return Reply(Invalid(s.message()));
+      if (absl::Status s = CheckEnvelope(envelope_, service_->settings_->message_size_limit); !s.ok())
+        return Reply(Invalid(s.message()));
       auto spool = MessageSpool::Create(service_->settings_->spool_directory);
       if (!spool.ok()) {
         return Reply(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(spool.status().message())));

@@ -47,6 +47,6 @@ class DeliveryService final : public v1::Delivery::CallbackService {
 };
 
 // The envelope checks behind INVALID_ARGUMENT (exposed for tests).
-absl::Status CheckEnvelope(const v1::Envelope& envelope);
+absl::Status CheckEnvelope(const v1::Envelope& envelope, uint64_t message_size_limit);
 
 }  // namespace mxd

@@ -48,6 +48,7 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c) {
   d.debug_peer_level = static_cast<int>(c.GetInt("debug_peer_level"));
   d.session_limit = static_cast<size_t>(c.GetInt("delivery_session_limit"));
   d.pending_request_limit = static_cast<size_t>(c.GetInt("delivery_pending_request_limit"));
+  d.message_size_limit = static_cast<uint64_t>(c.GetInt("message_size_limit"));
   d.spool_directory = c.GetString("delivery_spool_directory");
   d.use_ipv4 = d.use_ipv6 = false;
   for (const std::string& p : c.GetList("inet_protocols")) {

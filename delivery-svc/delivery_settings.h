@@ -29,6 +29,7 @@ struct DeliverySettings {
   int debug_peer_level = 2;
   size_t session_limit = 1000;
   size_t pending_request_limit = 10000;
+  uint64_t message_size_limit = 10240000;  // 0: none
   std::string spool_directory = "/tmp";
   bool use_ipv4 = true;
   bool use_ipv6 = true;

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <limits>
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -356,6 +357,15 @@ const ParameterSpec kParameters[] = {
      .users = kDeliverySvc,
      .min = 1,
      .max = 10000000},
+    {.name = "message_size_limit",
+     .type = ParamType::kInt,
+     .default_value = "10240000",
+     .description = "The largest message Deliver takes, in octets (its declared message_size); a larger "
+                    "one is refused with INVALID_ARGUMENT before anything is spooled or sent, as Postfix "
+                    "would not have queued it. 0 means no limit.",
+     .users = kDeliverySvc,
+     .min = 0,
+     .max = std::numeric_limits<int64_t>::max()},
     {.name = "delivery_spool_directory",
      .type = ParamType::kString,
      .default_value = "/tmp",

@@ -488,9 +488,26 @@ class BadInput(DeliveryTestBase):
         self.assertInvalid(f, "stream ended after", message_size=len(MESSAGE) + 10)
         self.assertInvalid(f, "more than the declared message_size", message_size=len(MESSAGE) - 1)
         self.assertInvalid(f, "non-ASCII characters need SMTPUTF8", rcpts=["j\u00f6rg@mxd.test"])
+        # Postfix's message_size_limit (10240000): the declared size is checked
+        # before anything is spooled.
+        self.assertInvalid(f, "message_size 10240001 exceeds message_size_limit = 10240000", message_size=10240001)
         self.assertEqual(f.connections(), 0)
         # The service keeps serving.
         self.assertEqual(self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port).outcomes[0].action, DELIVERED)
+
+    def test_message_size_limit_is_configurable_and_zero_means_none(self):
+        f = self.fault({})
+        small = DeliverySvc(self.procs, self.dir, ["message_size_limit=%d" % len(MESSAGE)])
+        self.assertEqual(small.deliver(MESSAGE, ["a@mxd.test"], f.port).outcomes[0].action, DELIVERED)
+        with self.assertRaises(grpc.RpcError) as cm:
+            small.deliver(MESSAGE + b"x", ["a@mxd.test"], f.port)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
+        self.assertIn("exceeds message_size_limit = %d" % len(MESSAGE), cm.exception.details())
+        unlimited = DeliverySvc(self.procs, self.dir, ["message_size_limit=0"])
+        with self.assertRaises(grpc.RpcError) as cm:  # passes the limit, then the stream is short
+            unlimited.deliver(MESSAGE, ["a@mxd.test"], f.port, message_size=1 << 40)
+        self.assertIn("stream ended after", cm.exception.details())
+        self.assertEqual(f.connections(), 1)
 
     def test_dsn_fields_with_control_characters_or_parameter_injection_are_refused(self):
         f = self.fault({"ehlo": ["250-fault.test", "250-PIPELINING", "250 DSN"]})
