@@ -232,6 +232,7 @@ void SmtpConnection::Pump() {
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n < 0) {
       session_->OnConnectionLost(std::strerror(errno), loop_->Now());
+      out.clear();  // it can never be sent
       break;
     }
     out.erase(0, static_cast<size_t>(n));
@@ -246,7 +247,10 @@ void SmtpConnection::Pump() {
     return Pump();
   }
   if (!session_->message_finished()) finished_reported_ = false;
-  if (closing && (WireOutput().empty() || fd_ < 0)) {
+  // A finished session closes now. What the socket did not take (a QUIT, the
+  // TLS records of a server that stopped reading or reset the connection) is
+  // dropped: waiting for it would hold the connection with no deadline.
+  if (closing) {
     CloseSocket();
     Notify(Event::kClosed);
     return;

@@ -401,10 +401,18 @@ void SmtpSession::OnTlsEstablished(const TlsSessionInfo& info, absl::Time now) {
   Send(Phase::kEhlo, absl::StrCat("EHLO ", s_.helo_name));
 }
 
+// After a failed handshake (an error or smtp_starttls_timeout) opportunistic
+// TLS tries the same server again in plain text, as Postfix does, except
+// when we would authenticate to it: credentials are not for plain text.
+bool SmtpSession::PlainTextRetryAllowed() const {
+  const bool would_authenticate = sec_.sasl != nullptr && !sec_.credentials.user.empty();
+  return sec_.tls_level == TlsLevel::kMay && !sec_.wrappermode && !would_authenticate;
+}
+
 void SmtpSession::OnTlsFailed(const std::string& why, absl::Time now) {
   if (!tls_handshaking_ || status_ == Status::kClosed) return;
   tls_handshaking_ = false;
-  if (sec_.tls_level == TlsLevel::kMay && !sec_.wrappermode) retry_without_tls_ = true;
+  retry_without_tls_ = PlainTextRetryAllowed();
   Fail(absl::StrCat("Cannot start TLS: handshake failure with host ", peer_.Name(), ": ", why), now, true,
        "4.7.5");
 }
@@ -844,6 +852,7 @@ void SmtpSession::OnTimer(absl::Time now) {
     status_ = Status::kClosed;  // no answer to QUIT: nothing lost
     return;
   }
+  if (phase == Phase::kTlsHandshake) retry_without_tls_ = PlainTextRetryAllowed();
   Fail(absl::StrCat("conversation with ", peer_.Name(), " timed out while ", While(phase)), now,
        phase == Phase::kGreeting || phase == Phase::kTlsHandshake);
 }

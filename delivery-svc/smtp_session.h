@@ -245,6 +245,7 @@ class SmtpSession {
   // Connection-level failure: remaining recipients deferred, connection closed.
   void Fail(const std::string& reason, absl::Time now, bool try_next, absl::string_view enhanced = "4.4.2");
   void ServerClosing(Phase phase, const SmtpReply& reply, absl::Time now);
+  bool PlainTextRetryAllowed() const;
   void Record(const std::string& line);
 
   RecipientOutcome FromReply(const SmtpReply& reply, Phase phase) const;

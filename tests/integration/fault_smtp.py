@@ -20,7 +20,9 @@ SCRIPT is a JSON object; every key is optional:
   address containing the substring with that reply (before the RCPT rule).
   "tls": {"cert": PEM, "key": PEM} offers STARTTLS; a "STARTTLS" rule may
   add "inject": text sent in the clear right after the 220, in the same
-  packet (the CVE-2011-0411 attack); the session goes on inside TLS.
+  packet (the CVE-2011-0411 attack); the session goes on inside TLS. A
+  "STARTTLS" rule with "handshake": ACTION answers 220 and then, instead of
+  the TLS handshake, does ACTION ("close", "reset", "garbage", "hang").
   ACTION: "close" (hang up without a reply), "hang" (never answer),
           "garbage" (a line that is not SMTP), "split" (the reply one byte
           at a time, "delay" seconds apart), "endless" (a multi-line reply
@@ -160,6 +162,13 @@ class Session:
                         reply = reply[-1]
                     elif rule.get("delay"):
                         await asyncio.sleep(rule["delay"])
+                    if rule.get("handshake"):
+                        # The 220, then a fault instead of the TLS handshake.
+                        self.writer.write(reply.encode())
+                        if not await self.apply({"reply": "", "do": rule["handshake"]}):
+                            return
+                        await asyncio.sleep(3600)  # "garbage": then silence
+                        return
                     # No await between the reply and start_tls: the client's
                     # ClientHello must not be read as plain text first.
                     self.writer.write(reply.encode())

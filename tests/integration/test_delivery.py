@@ -311,7 +311,7 @@ class Failures(DeliveryTestBase):
                 self.assertEqual(o.reason, "conversation with 127.0.0.1[127.0.0.1] timed out while " + words)
 
     def test_server_that_stops_reading_times_out_in_the_body(self):
-        svc = DeliverySvc(self.procs, self.dir, ["smtp_data_xfer_timeout=2s"])
+        svc = DeliverySvc(self.procs, self.dir, ["smtp_data_xfer_timeout=2s", "message_size_limit=0"])
         f = self.fault({"DATA": {"reply": "354 go", "stall": True}, "ehlo": ["250-fault.test", "250 PIPELINING"]})
         big = b"Subject: big\r\n\r\n" + (b"y" * 76 + b"\r\n") * 400000  # 31 MB: more than socket buffers
         resp = svc.deliver(big, ["a@mxd.test"], f.port, chunk=1 << 20)

@@ -141,6 +141,47 @@ class FaultMatrix(unittest.TestCase):
             self.assertEqual(o.reason, "conversation with fault.mx[127.0.0.1] timed out while sending message body")
 
 
+class TlsHandshakeFaults(unittest.TestCase):
+    """The server answers STARTTLS with 220 and then hangs up, resets, sends
+    plain-text garbage or says nothing instead of the TLS handshake. At
+    smtp_tls_security_level = may the message goes out in plain text on a
+    new connection, as Postfix does; at encrypt it is deferred, naming the
+    host and the TLS handshake, and nothing is sent in plain text."""
+
+    def test_every_handshake_fault_at_may_and_encrypt(self):
+        procs = Processes()
+        workdir = tempdir(self)
+        self.addCleanup(procs.stop_all)
+        pki = Pki(workdir)
+        cert, key = pki.server("fault", ["fault.mx"])
+        common = ["smtp_starttls_timeout=%ds" % TIMEOUT, "smtp_connection_cache_on_demand=no"]
+        may = DeliverySvc(procs, workdir, common + ["smtp_tls_security_level=may"])
+        encrypt = DeliverySvc(procs, workdir, common + ["smtp_tls_security_level=encrypt"])
+        for fault in ("close", "reset", "garbage", "hang"):
+            script = {"tls": {"cert": cert, "key": key}, "STARTTLS": {"handshake": fault},
+                      "ehlo": ["250-fault.test", "250-PIPELINING", "250 STARTTLS"]}
+            with self.subTest(level="may", fault=fault):
+                server = FaultServer(procs, workdir, script)
+                resp = may.deliver(MESSAGE, ["a@mxd.test", "b@mxd.test"], server.port, host="fault.mx", timeout=30)
+                self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, DELIVERED], resp)
+                self.assertFalse(resp.outcomes[0].tls.used)
+                commands = server.commands()
+                self.assertEqual(commands.count("STARTTLS"), 1, commands)  # the retry does not ask again
+                self.assertEqual(sum(c.startswith("MAIL FROM") for c in commands), 1, commands)
+                self.assertEqual(server.connections(), 2)
+                procs.stop(server.proc)
+            with self.subTest(level="encrypt", fault=fault):
+                server = FaultServer(procs, workdir, script)
+                resp = encrypt.deliver(MESSAGE, ["a@mxd.test", "b@mxd.test"], server.port, host="fault.mx",
+                                       timeout=30)
+                self.assertEqual(len(resp.outcomes), 2)
+                for o in resp.outcomes:
+                    self.assertEqual(o.action, delivery_pb2.ACTION_DEFERRED, o.reason)
+                    self.assertIn("fault.mx[127.0.0.1]", o.reason)
+                    self.assertIn("TLS", o.reason)
+                self.assertFalse([c for c in server.commands() if c.startswith("MAIL FROM")])
+                procs.stop(server.proc)
+
 class DnsFaults(unittest.TestCase):
     """mxctl deliver resolves through resolver-svc, which asks a DNS server
     that fails on purpose (fault_dns.py), then delivers through

@@ -883,6 +883,19 @@ TEST_F(SessionTest, WrapperModeHandshakesBeforeTheGreeting) {
   EXPECT_THAT(Client(), HasSubstr("MAIL FROM:"));
 }
 
+TEST_F(SessionTest, HandshakeTimeoutAtMayAsksForAPlainTextRetryToo) {
+  security_.tls_level = TlsLevel::kMay;
+  settings_.starttls_timeout = absl::Seconds(30);
+  Handshake(kEhloTls);
+  Client();
+  Server("220 go\r\n");
+  Advance(absl::Seconds(31));
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+  EXPECT_TRUE(session_->retry_without_tls());
+  EXPECT_EQ(session_->failure_reason(),
+            "conversation with mx.example[192.0.2.1] timed out while performing the TLS handshake");
+}
+
 class AuthTest : public SessionTest {
  protected:
   void SetUp() override {
@@ -892,6 +905,18 @@ class AuthTest : public SessionTest {
   }
   std::unique_ptr<SaslClient> sasl_;
 };
+
+// Postfix's exception: with credentials for this server, no plain-text retry
+// after a failed handshake (they are not for plain text).
+TEST_F(AuthTest, NoPlainTextRetryWhenWeWouldAuthenticate) {
+  security_.tls_level = TlsLevel::kMay;
+  Handshake(kEhloTls);
+  Client();
+  Server("220 go\r\n");
+  session_->OnTlsFailed("unsupported protocol", now_);
+  EXPECT_FALSE(session_->retry_without_tls());
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+}
 
 TEST_F(AuthTest, PlainInitialResponseThenTheMessage) {
   Handshake("250-mx.example\r\n250-PIPELINING\r\n250 AUTH PLAIN LOGIN\r\n");
