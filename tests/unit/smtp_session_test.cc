@@ -843,16 +843,20 @@ TEST_F(SessionTest, FailedHandshakeAtMayAsksForAPlainTextRetry) {
             "Cannot start TLS: handshake failure with host mx.example[192.0.2.1]: unsupported protocol");
 }
 
+// smtp_starttls_timeout: at may, a plain-text retry as after a failed handshake.
 TEST_F(SessionTest, HandshakeTimeout) {
-  security_.tls_level = TlsLevel::kEncrypt;
-  settings_.starttls_timeout = absl::Seconds(30);
-  Handshake(kEhloTls);
-  Client();
-  Server("220 go\r\n");
-  Advance(absl::Seconds(31));
-  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
-  EXPECT_EQ(session_->failure_reason(),
-            "conversation with mx.example[192.0.2.1] timed out while performing the TLS handshake");
+  for (TlsLevel level : {TlsLevel::kEncrypt, TlsLevel::kMay}) {
+    security_.tls_level = level;
+    settings_.starttls_timeout = absl::Seconds(30);
+    Handshake(kEhloTls);
+    Client();
+    Server("220 go\r\n");
+    Advance(absl::Seconds(31));
+    EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+    EXPECT_EQ(session_->retry_without_tls(), level == TlsLevel::kMay);
+    EXPECT_EQ(session_->failure_reason(),
+              "conversation with mx.example[192.0.2.1] timed out while performing the TLS handshake");
+  }
 }
 
 TEST_F(SessionTest, VerifyRefusesUntrustedAndUnmatchedCertificates) {
@@ -881,19 +885,6 @@ TEST_F(SessionTest, WrapperModeHandshakesBeforeTheGreeting) {
   EXPECT_EQ(Client(), "EHLO client.example.org\r\n");
   Server(kEhloTls);  // STARTTLS inside TLS is ignored
   EXPECT_THAT(Client(), HasSubstr("MAIL FROM:"));
-}
-
-TEST_F(SessionTest, HandshakeTimeoutAtMayAsksForAPlainTextRetryToo) {
-  security_.tls_level = TlsLevel::kMay;
-  settings_.starttls_timeout = absl::Seconds(30);
-  Handshake(kEhloTls);
-  Client();
-  Server("220 go\r\n");
-  Advance(absl::Seconds(31));
-  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
-  EXPECT_TRUE(session_->retry_without_tls());
-  EXPECT_EQ(session_->failure_reason(),
-            "conversation with mx.example[192.0.2.1] timed out while performing the TLS handshake");
 }
 
 class AuthTest : public SessionTest {
