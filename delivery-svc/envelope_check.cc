@@ -57,13 +57,17 @@ bool IsValidUtf8(absl::string_view s) {
   return true;
 }
 
+std::pair<absl::string_view, absl::string_view> SplitOrcpt(absl::string_view orcpt) {
+  const size_t semi = orcpt.find(';');
+  if (semi == absl::string_view::npos) return {"rfc822", orcpt};
+  return {orcpt.substr(0, semi), orcpt.substr(semi + 1)};
+}
+
 absl::Status CheckOrcpt(absl::string_view orcpt) {
   if (std::string cc = FirstControlCharacter(orcpt); !cc.empty()) {
     return absl::InvalidArgumentError(absl::StrCat("ORCPT contains a control character (", cc, ")"));
   }
-  const size_t semi = orcpt.find(';');
-  if (semi == absl::string_view::npos) return absl::OkStatus();
-  const absl::string_view type = orcpt.substr(0, semi);
+  const absl::string_view type = SplitOrcpt(orcpt).first;
   if (type.empty() || !std::all_of(type.begin(), type.end(), [](char c) { return IsAtext(c); })) {
     return absl::InvalidArgumentError(absl::StrCat("ORCPT address type \"", type.substr(0, 64),
                                                    "\" is not an atom (RFC 3461: e.g. rfc822)"));

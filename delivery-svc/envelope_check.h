@@ -4,6 +4,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
@@ -23,6 +24,10 @@ absl::Status CheckAddress(absl::string_view address, bool empty_ok, bool utf8);
 // as it is: it must be an atom, or a space in it would add parameters of the
 // caller's choosing to RCPT TO. No control characters anywhere.
 absl::Status CheckOrcpt(absl::string_view orcpt);
+
+// The two parts of an ORCPT value: {addr-type, address}; "rfc822" when no
+// type is given.
+std::pair<absl::string_view, absl::string_view> SplitOrcpt(absl::string_view orcpt);
 
 // True when `s` is well-formed UTF-8.
 bool IsValidUtf8(absl::string_view s);

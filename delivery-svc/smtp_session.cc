@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "delivery-svc/envelope_check.h"
 
 namespace mxd {
 namespace {
@@ -775,9 +776,7 @@ std::string SmtpSession::RcptCommand(size_t i) const {
     const RecipientDsn& d = msg_->dsn[i];
     if (!d.notify.empty()) absl::StrAppend(&cmd, " NOTIFY=", d.notify);
     if (!d.orcpt.empty()) {
-      const size_t semi = d.orcpt.find(';');
-      const std::string type = semi == std::string::npos ? "rfc822" : d.orcpt.substr(0, semi);
-      const std::string addr = semi == std::string::npos ? d.orcpt : d.orcpt.substr(semi + 1);
+      const auto [type, addr] = SplitOrcpt(d.orcpt);
       absl::StrAppend(&cmd, " ORCPT=", type, ";", XtextEncode(addr));
     }
   }
