@@ -5,12 +5,12 @@
 #include <memory>
 #include <vector>
 
-#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "common/grpc/tsan_handoff.h"
 #include "common/log/json_log.h"
 #include "common/nexthop/domain_name.h"
+#include "delivery-svc/deliver_response.h"
 #include "delivery-svc/delivery_attempt.h"
 #include "delivery-svc/envelope_check.h"
 #include "delivery-svc/message_spool.h"
@@ -21,24 +21,6 @@ namespace {
 bool IsIpAddress(const std::string& s) {
   unsigned char buf[16];
   return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
-}
-
-v1::Action ToProto(DeliveryAction a) {
-  switch (a) {
-    case DeliveryAction::kDelivered: return v1::ACTION_DELIVERED;
-    case DeliveryAction::kDeferred: return v1::ACTION_DEFERRED;
-    case DeliveryAction::kBounced: return v1::ACTION_BOUNCED;
-  }
-  return v1::ACTION_DEFERRED;
-}
-
-absl::string_view StatusWord(DeliveryAction a) {
-  switch (a) {
-    case DeliveryAction::kDelivered: return "sent";
-    case DeliveryAction::kDeferred: return "deferred";
-    case DeliveryAction::kBounced: return "bounced";
-  }
-  return "deferred";
 }
 
 }  // namespace
@@ -261,39 +243,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   static constexpr char kShuttingDown[] = "delivery-svc is shutting down; delivery deferred";
 
   void Report(DeliveryResult result) {
-    for (size_t i = 0; i < result.outcomes.size(); ++i) {
-      const RecipientOutcome& o = result.outcomes[i];
-      v1::RecipientOutcome* p = response_->add_outcomes();
-      p->set_address(msg_.recipients[i]);
-      p->set_action(ToProto(o.action));
-      p->set_smtp_code(static_cast<uint32_t>(o.smtp_code));
-      p->set_enhanced_status(o.enhanced);
-      p->set_reason(o.reason);
-      p->set_host(o.host);
-      p->set_ip(o.ip);
-      p->set_dsn_passed(o.dsn_passed);
-      if (o.tls.used) {
-        v1::TlsInfo* t = p->mutable_tls();
-        t->set_used(true);
-        t->set_protocol(o.tls.protocol);
-        t->set_cipher(o.tls.cipher);
-        t->set_verification(absl::AsciiStrToLower(o.tls.Verification()));
-        t->set_resumed(o.tls.resumed);
-      }
-      const std::string relay = o.ip.empty() ? "none" : absl::StrCat(o.host, "[", o.ip, "]");
-      Log(o.action == DeliveryAction::kDelivered ? LogLevel::kInfo : LogLevel::kWarning, "delivery",
-          {{"queue_id", envelope_.queue_id()},
-           {"nexthop", key_},
-           {"to", msg_.recipients[i]},
-           {"relay", relay},
-           {"dsn", o.enhanced},
-           {"status", StatusWord(o.action)},
-           {"tls",
-            o.tls.used ? absl::StrCat(o.tls.Verification(), " ", o.tls.protocol, " ", o.tls.cipher) : "none"},
-           {"reason", o.reason}},
-          {{"duration_ms", absl::ToDoubleMilliseconds(absl::Now() - start_)}});
-    }
-    for (std::string& line : result.transcript) response_->add_transcript(std::move(line));
+    LogOutcomes({envelope_.queue_id(), key_, absl::Now() - start_}, msg_.recipients, result.outcomes);
+    AppendOutcomes(msg_.recipients, result.outcomes, result.transcript, response_);
     LoopDone(grpc::Status::OK);
   }
 

@@ -8,6 +8,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
+#include "common/text/printable.h"  // IsValidUtf8, for callers
 
 namespace mxd {
 
@@ -28,8 +29,5 @@ absl::Status CheckOrcpt(absl::string_view orcpt);
 // The two parts of an ORCPT value: {addr-type, address}; "rfc822" when no
 // type is given.
 std::pair<absl::string_view, absl::string_view> SplitOrcpt(absl::string_view orcpt);
-
-// True when `s` is well-formed UTF-8.
-bool IsValidUtf8(absl::string_view s);
 
 }  // namespace mxd

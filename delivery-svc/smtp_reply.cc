@@ -4,6 +4,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_format.h"
 #include "absl/strings/str_join.h"
+#include "common/text/printable.h"
 
 namespace mxd {
 namespace {
@@ -21,19 +22,6 @@ bool ParseCode(absl::string_view line, int* code) {
 
 std::string SmtpReply::Quoted() const { return absl::StrJoin(lines, " "); }
 
-std::string Printable(absl::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == 0x7f) {
-      absl::StrAppendFormat(&out, "\\x%02x", c);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
-
 std::string ExtractEnhancedStatus(int code, absl::string_view text) {
   // class "." subject(1-3 digits) "." detail(1-3 digits), then space or end
   if (text.size() < 5 || text[0] != static_cast<char>('0' + code / 100) || text[1] != '.') return "";
@@ -49,6 +37,17 @@ std::string ExtractEnhancedStatus(int code, absl::string_view text) {
   }
   if (i < text.size() && text[i] != ' ') return "";
   return std::string(text.substr(0, i));
+}
+
+void ReplyParser::KeepErrorLines(std::string bad) {
+  // The transcript shows what led to the error: the start of the reply in
+  // progress (a few lines, not all of an endless one) and the bad line.
+  constexpr size_t kShown = 5;
+  for (size_t i = 0; i < lines_.size() && i < kShown; ++i) error_lines_.push_back(std::move(lines_[i]));
+  if (lines_.size() > kShown)
+    error_lines_.push_back(absl::StrCat("(", lines_.size() - kShown, " more lines)"));
+  if (!bad.empty()) error_lines_.push_back(std::move(bad));
+  lines_.clear();
 }
 
 void ReplyParser::Clear() {
@@ -104,17 +103,21 @@ bool ReplyParser::TakeLine(std::string* line) {
 std::optional<SmtpReply> ReplyParser::Next() {
   std::string line;
   while (error_.empty() && TakeLine(&line)) {
+    // Server text is any octets (Latin-1, junk): from here on it is
+    // printable UTF-8, as everything we report must be.
+    line = Printable(line);
     int code = 0;
     if (!ParseCode(line, &code) || (line.size() > 3 && line[3] != ' ' && line[3] != '-')) {
-      error_ = absl::StrCat("malformed reply line: \"", Printable(line.substr(0, 200)), "\"");
+      error_ = absl::StrCat("malformed reply line: \"", line.substr(0, 200), "\"");
+      KeepErrorLines(std::move(line));
       return std::nullopt;
     }
     if (!lines_.empty()) {
       int first = 0;
       ParseCode(lines_.front(), &first);
       if (first != code) {
-        error_ = absl::StrCat("reply code changed within a multi-line reply: \"",
-                              Printable(line.substr(0, 200)), "\"");
+        error_ = absl::StrCat("reply code changed within a multi-line reply: \"", line.substr(0, 200), "\"");
+        KeepErrorLines(std::move(line));
         return std::nullopt;
       }
     }
@@ -123,6 +126,7 @@ std::optional<SmtpReply> ReplyParser::Next() {
     if (more) {
       if (lines_.size() >= kMaxReplyLines) {
         error_ = absl::StrCat("reply has more than ", kMaxReplyLines, " lines");
+        KeepErrorLines("");
         return std::nullopt;
       }
       continue;

@@ -16,7 +16,7 @@ namespace mxd {
 struct SmtpReply {
   int code = 0;                    // 200..599
   std::string enhanced;            // "5.1.1" when the text starts with one
-  std::vector<std::string> lines;  // raw lines without CRLF ("250-PIPELINING")
+  std::vector<std::string> lines;  // lines without CRLF ("250-PIPELINING"), made Printable()
   std::string text;                // the text after the code of every line, joined by spaces
 
   bool positive() const { return code >= 200 && code < 400; }
@@ -41,6 +41,8 @@ class ReplyParser {
 
   // Non-empty after a malformed reply: what was wrong, with the line.
   const std::string& error() const { return error_; }
+  // After an error(): the lines that led to it (for the transcript).
+  const std::vector<std::string>& error_lines() const { return error_lines_; }
 
   // Bytes received but not yet part of a complete reply (used to detect a
   // server that talks before it is asked, e.g. after STARTTLS).
@@ -49,19 +51,17 @@ class ReplyParser {
 
  private:
   bool TakeLine(std::string* line);
+  void KeepErrorLines(std::string bad);
 
   std::string buffer_;
   bool discarding_ = false;         // inside an over-long line: drop until LF
   std::vector<std::string> lines_;  // lines of the reply being collected
   std::string error_;
+  std::vector<std::string> error_lines_;
 };
 
 // "5.1.1" when `text` starts with an RFC 3463 code whose class matches the
 // reply code's first digit, else "".
 std::string ExtractEnhancedStatus(int code, absl::string_view text);
-
-// Printable form of server text for logs and reasons (control characters as
-// \xNN).
-std::string Printable(absl::string_view s);
 
 }  // namespace mxd

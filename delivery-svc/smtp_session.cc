@@ -6,6 +6,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
+#include "common/text/printable.h"
 #include "delivery-svc/envelope_check.h"
 
 namespace mxd {
@@ -242,6 +243,7 @@ void SmtpSession::OnReceived(absl::string_view data, absl::Time now) {
     HandleReply(*reply, now);
   }
   if (status_ != Status::kClosed && !parser_.error().empty()) {
+    for (const std::string& line : parser_.error_lines()) Record("S: " + line);
     protocol_error_ = true;
     const Phase phase = expect_.empty() ? waiting_phase_ : expect_.front().phase;
     Fail(absl::StrCat("host ", peer_.Name(), " sent a malformed reply while ", While(phase), ": ",

@@ -6,6 +6,7 @@
 #include "absl/time/clock.h"
 #include "common/log/json_log.h"
 #include "common/nexthop/nexthop.h"
+#include "common/text/printable.h"
 
 namespace mxd {
 namespace {
@@ -33,12 +34,12 @@ absl::string_view OutcomeName(RouteStatus s) {
 void ToProto(const RouteSet& set, v1::ResolveResponse* out) {
   out->set_status(StatusToProto(set.status));
   out->set_enhanced_status(set.enhanced_status);
-  out->set_reason(set.reason);
-  out->set_effective_nexthop(set.effective_nexthop);
+  out->set_reason(ValidUtf8(set.reason));  // names from DNS zones are any octets
+  out->set_effective_nexthop(ValidUtf8(set.effective_nexthop));
   out->set_ttl_seconds(set.ttl);
   for (const Route& r : set.routes) {
     v1::Route* p = out->add_routes();
-    p->set_host(r.host);
+    p->set_host(ValidUtf8(r.host));
     p->set_preference(r.preference);
     p->set_port(r.port);
     p->set_fallback(r.fallback);

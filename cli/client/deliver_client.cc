@@ -65,8 +65,32 @@ const char* ActionName(DeliverOutcome::Action a) {
   return "deferred";
 }
 
+namespace {
+
+// The response is read as bytes and parsed here, not by gRPC: a response
+// that does not parse (a server that broke the UTF-8 rule of proto3 strings)
+// makes gRPC 1.51's synchronous writer abort the process, after the server
+// may have delivered the message. Here it is an error that says so.
+absl::StatusOr<v1::DeliverResponse> ParseResponse(const grpc::ByteBuffer& raw) {
+  std::vector<grpc::Slice> slices;
+  std::string bytes;
+  if (raw.Valid() && raw.Dump(&slices).ok()) {
+    for (const grpc::Slice& s : slices) bytes.append(reinterpret_cast<const char*>(s.begin()), s.size());
+  }
+  v1::DeliverResponse resp;
+  if (!resp.ParseFromString(bytes)) {
+    return absl::DataLossError(
+        "delivery-svc sent a response that cannot be read (not a valid DeliverResponse); the outcome is "
+        "unknown: the message may have been delivered");
+  }
+  return resp;
+}
+
+}  // namespace
+
 struct DeliverClient::Impl {
-  std::unique_ptr<v1::Delivery::Stub> stub;
+  std::shared_ptr<grpc::Channel> channel;
+  std::unique_ptr<grpc::internal::RpcMethod> method;
   absl::Status channel_error;
 
   // `next` fills a chunk and returns false at the end (or sets *error).
@@ -75,8 +99,9 @@ struct DeliverClient::Impl {
     if (!channel_error.ok()) return channel_error;
     grpc::ClientContext ctx;
     ctx.set_deadline(absl::ToChronoTime(absl::Now() + timeout));
-    v1::DeliverResponse resp;
-    std::unique_ptr<grpc::ClientWriter<v1::DeliverRequest>> writer = stub->Deliver(&ctx, &resp);
+    grpc::ByteBuffer raw;
+    std::unique_ptr<grpc::ClientWriter<v1::DeliverRequest>> writer(
+        grpc::internal::ClientWriterFactory<v1::DeliverRequest>::Create(channel.get(), *method, &ctx, &raw));
     v1::DeliverRequest req;
     FillEnvelope(envelope, size, req.mutable_envelope());
     bool open = writer->Write(req);
@@ -95,6 +120,9 @@ struct DeliverClient::Impl {
     writer->WritesDone();
     grpc::Status st = writer->Finish();
     if (!st.ok()) return FromGrpcStatus(st);
+    absl::StatusOr<v1::DeliverResponse> parsed = ParseResponse(raw);
+    if (!parsed.ok()) return parsed.status();
+    const v1::DeliverResponse& resp = *parsed;
     DeliverResult r;
     for (const v1::RecipientOutcome& o : resp.outcomes()) {
       DeliverOutcome d;
@@ -122,7 +150,9 @@ struct DeliverClient::Impl {
 DeliverClient::DeliverClient(const std::string& target, const ChannelSecurity& security) : impl_(new Impl) {
   auto channel = MakeChannel(target, security);
   if (channel.ok()) {
-    impl_->stub = v1::Delivery::NewStub(*channel);
+    impl_->channel = *channel;
+    impl_->method = std::make_unique<grpc::internal::RpcMethod>(
+        "/mxd.v1.Delivery/Deliver", grpc::internal::RpcMethod::CLIENT_STREAMING, impl_->channel);
   } else {
     impl_->channel_error = channel.status();
   }

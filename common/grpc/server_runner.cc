@@ -1,5 +1,7 @@
 #include "common/grpc/server_runner.h"
 
+#include <google/protobuf/stubs/logging.h>
+#include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
@@ -73,7 +75,33 @@ bool WritePortFile(const std::string& path, int port) {
   return std::rename(tmp.c_str(), path.c_str()) == 0;
 }
 
+// gRPC's and protobuf's own messages (a peer's bad HTTP/2, a request with a
+// non-UTF-8 string) become our JSON lines, so stderr stays one object per line.
+void GrpcLog(gpr_log_func_args* args) {
+  const LogLevel level = args->severity == GPR_LOG_SEVERITY_ERROR  ? LogLevel::kError
+                         : args->severity == GPR_LOG_SEVERITY_INFO ? LogLevel::kInfo
+                                                                   : LogLevel::kDebug;
+  Log(level, "grpc_log",
+      {{"source", "grpc"},
+       {"file", args->file ? args->file : ""},
+       {"message", args->message ? args->message : ""}},
+      {{"line", static_cast<double>(args->line)}});
+}
+
+void ProtobufLog(google::protobuf::LogLevel level, const char* file, int line, const std::string& message) {
+  Log(level >= google::protobuf::LOGLEVEL_ERROR     ? LogLevel::kError
+      : level == google::protobuf::LOGLEVEL_WARNING ? LogLevel::kWarning
+                                                    : LogLevel::kInfo,
+      "grpc_log", {{"source", "protobuf"}, {"file", file ? file : ""}, {"message", message}},
+      {{"line", static_cast<double>(line)}});
+}
+
 }  // namespace
+
+void RouteGrpcLogsToJson() {
+  gpr_set_log_function(GrpcLog);
+  google::protobuf::SetLogHandler(ProtobufLog);
+}
 
 void BlockTerminationSignals() {
   sigset_t set = TerminationSignals();
@@ -81,6 +109,7 @@ void BlockTerminationSignals() {
 }
 
 int RunGrpcServer(const ServerOptions& options) {
+  RouteGrpcLogsToJson();
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   auto credentials = Credentials(options);

@@ -18,6 +18,10 @@ namespace mxd {
 // SIGTERM are delivered only to the waiting thread in RunGrpcServer.
 void BlockTerminationSignals();
 
+// gRPC's and protobuf's log output goes through our JSON log (RunGrpcServer
+// does this first; call it earlier where gRPC is used before).
+void RouteGrpcLogsToJson();
+
 struct ServerOptions {
   std::string program;    // for logs
   std::string listen;     // HOST:PORT

@@ -9,11 +9,13 @@
 #include "absl/strings/str_format.h"
 #include "absl/time/clock.h"
 #include "absl/time/time.h"
+#include "common/text/printable.h"
 
 namespace mxd {
 namespace {
 
 std::atomic<int> g_min_level{static_cast<int>(LogLevel::kInfo)};
+std::atomic<LogSink*> g_sink{nullptr};
 
 absl::string_view LevelName(LogLevel level) {
   switch (level) {
@@ -29,7 +31,20 @@ absl::string_view LevelName(LogLevel level) {
 
 void AppendJsonString(std::string* out, absl::string_view s) {
   out->push_back('"');
-  for (unsigned char c : s) {
+  for (size_t i = 0; i < s.size(); ++i) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x80) {
+      // JSON is UTF-8: a well-formed sequence is kept, any other octet is
+      // replaced as Printable() does.
+      const size_t n = Utf8SequenceLength(s.substr(i));
+      if (n == 0) {
+        out->push_back('?');
+      } else {
+        out->append(s.data() + i, n);
+        i += n - 1;
+      }
+      continue;
+    }
     switch (c) {
       case '"': out->append("\\\""); break;
       case '\\': out->append("\\\\"); break;
@@ -75,9 +90,12 @@ void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField
     }
   }
   line += "}\n";
+  if (LogSink* sink = g_sink.load()) return (*sink)(line);
   // One write per line; a short write on stderr is not worth retrying for.
   ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
   (void)n;
 }
+
+void SetLogSinkForTesting(LogSink* sink) { g_sink.store(sink); }
 
 }  // namespace mxd

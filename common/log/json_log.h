@@ -5,6 +5,7 @@
 //           {{"duration_ms", 1.25}});
 #pragma once
 
+#include <functional>
 #include <initializer_list>
 #include <string>
 #include <utility>
@@ -37,7 +38,13 @@ inline void LogError(absl::string_view event, std::initializer_list<LogField> fi
 // Messages at a lower level than this are dropped (default: info).
 void SetMinLogLevel(LogLevel level);
 
-// JSON string escaping (RFC 8259), shared with mxctl's --json output.
+// Tests and fuzz targets read the lines instead of stderr (nullptr: stderr
+// again). The sink must outlive its use.
+using LogSink = std::function<void(absl::string_view line)>;
+void SetLogSinkForTesting(LogSink* sink);
+
+// JSON string escaping (RFC 8259), shared with mxctl's --json output. The
+// result is valid UTF-8 whatever `s` holds (see common/text/printable.h).
 void AppendJsonString(std::string* out, absl::string_view s);
 
 }  // namespace mxd

@@ -164,14 +164,14 @@ class Session:
                         await asyncio.sleep(rule["delay"])
                     if rule.get("handshake"):
                         # The 220, then a fault instead of the TLS handshake.
-                        self.writer.write(reply.encode())
+                        self.writer.write(reply.encode("utf-8", "surrogateescape"))
                         if not await self.apply({"reply": "", "do": rule["handshake"]}):
                             return
                         await asyncio.sleep(3600)  # "garbage": then silence
                         return
                     # No await between the reply and start_tls: the client's
                     # ClientHello must not be read as plain text first.
-                    self.writer.write(reply.encode())
+                    self.writer.write(reply.encode("utf-8", "surrogateescape"))
                     await self.writer.start_tls(ctx)
                     self.record(self.conn, event="tls")
                     continue

@@ -17,6 +17,7 @@ import unittest
 from delivery_harness import BIN, DeliverySvc, FaultServer, Processes, tempdir
 from mxd.v1 import delivery_pb2
 from resolver_harness import FaultDns, ResolverSvc
+from test_server_text import strict_log
 from tls_pki import Pki
 
 DELIVERED = delivery_pb2.ACTION_DELIVERED
@@ -35,7 +36,20 @@ FAULTS = {
     "split": {"do": "split", "delay": 0.005},
     "hang": {"do": "hang"},
     "late": {"delay": TIMEOUT + 1.5},
+    # Real servers' text: Latin-1 and junk octets ("\udcXX" is the raw octet
+    # XX), and UTF-8 (RFC 6531 servers), in a 4xx reply and in the phase's
+    # positive reply.
+    "latin1": {"reply": "451 4.3.0 Gr\udcfc\udcdf Gott \udcff\udce9"},
+    "utf8": {"reply": "451 4.3.0 Grüß Gott €"},
+    "8bit-ok": {},  # the phase's positive reply with 8-bit text: POSITIVE
 }
+# What the caller gets of the 8-bit text: the server's UTF-8 as it is, every
+# other octet '?' (Postfix's printable()).
+SHOWN = {"latin1": "451 4.3.0 Gr?? Gott ??", "utf8": "451 4.3.0 Grüß Gott €"}
+POSITIVE = {"GREETING": "220 fault.test ESMTP", "EHLO": "250 fault.test", "MAIL": "250 2.1.0 Ok", "RCPT": "250 2.1.5 Ok",
+            "DATA": "354 go ahead", "DOT": "250 2.0.0 Ok", "QUIT": "221 2.0.0 Bye", "STARTTLS": "220 2.0.0 Ready",
+            "AUTH": "235 2.7.0 Accepted"}
+EIGHT_BIT_TEXT = " Gr\udcfc\udcdf \udcff\udcc0\x01 caf\udce9 Grüße"
 # Where each phase shows in a reason ("... while sending MAIL FROM", "(in reply
 # to RCPT TO command)", "refused to talk to me" for the greeting).
 PHASES = {
@@ -62,13 +76,13 @@ BIG_MESSAGE = b"From: a@mxd.test\r\nSubject: matrix\r\n\r\n" + (b"z" * 998 + b"\
 
 
 def may_deliver(phase, fault):
-    if fault == "split":
+    if fault in ("split", "8bit-ok"):
         return True  # the normal reply, only slowly
     if phase == "QUIT":
         return True  # the message was accepted before QUIT
-    if phase == "EHLO" and fault in ("4xx", "5xx"):
+    if phase == "EHLO" and fault in ("4xx", "5xx", "latin1", "utf8"):
         return True  # falls back to HELO, as Postfix does
-    if phase == "STARTTLS" and fault in ("4xx", "5xx"):
+    if phase == "STARTTLS" and fault in ("4xx", "5xx", "latin1", "utf8"):
         return True  # smtp_tls_security_level = may: on in plain text
     return False
 
@@ -100,6 +114,8 @@ class FaultMatrix(unittest.TestCase):
                     continue
                 with self.subTest(phase=phase, fault=fault):
                     script = dict(extra.get(phase, {}))
+                    if fault == "8bit-ok":
+                        rule = {"reply": POSITIVE[phase] + EIGHT_BIT_TEXT}
                     script[phase] = rule
                     server = FaultServer(procs, workdir, script)
                     resp = svc.deliver(BIG_MESSAGE if phase == "BODY" else MESSAGE, ["a@mxd.test", "b@mxd.test"],
@@ -110,7 +126,11 @@ class FaultMatrix(unittest.TestCase):
                         self.assertLess(faults[0]["received"], len(BIG_MESSAGE))
                     procs.stop(server.proc)
                     self.assertEqual(len(resp.outcomes), 2)
+                    if fault == "8bit-ok":  # a positive reply is positive, whatever its text
+                        self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, DELIVERED], resp)
                     for o in resp.outcomes:
+                        if fault in SHOWN and o.action != DELIVERED:
+                            self.assertIn(SHOWN[fault], o.reason)
                         if o.action == DELIVERED:
                             self.assertTrue(may_deliver(phase, fault), o.reason)
                             self.assertEqual(o.smtp_code // 100, 2)
@@ -124,6 +144,12 @@ class FaultMatrix(unittest.TestCase):
         healthy = FaultServer(procs, workdir, {})
         resp = svc.deliver(MESSAGE, ["a@mxd.test"], healthy.port)
         self.assertEqual(resp.outcomes[0].action, DELIVERED, resp.outcomes[0].reason)
+        # Every line it logged through all of that is UTF-8 and JSON, and
+        # the 8-bit replies reached the log as the caller saw them.
+        lines = strict_log(svc.log_path)
+        reasons = [l.get("reason", "") for l in lines if l["event"] == "delivery"]
+        for text in SHOWN.values():
+            self.assertTrue(any(text in r for r in reasons), text)
 
     def test_server_that_stops_reading_the_body(self):
         # 354, then it never reads: more content than the socket buffers hold

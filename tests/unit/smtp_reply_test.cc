@@ -70,7 +70,23 @@ TEST(ReplyParser, NulAndControlCharactersArePrintedSafely) {
   ReplyParser p;
   p.Feed(std::string("bad\0\x1b[2J\r\n", 10));
   EXPECT_FALSE(p.Next());
-  EXPECT_THAT(p.error(), HasSubstr("bad\\x00\\x1b[2J"));
+  EXPECT_THAT(p.error(), HasSubstr("bad??[2J"));
+}
+
+// Real servers answer in Latin-1 and worse: every reply line comes out as
+// printable UTF-8, the server's own UTF-8 kept.
+TEST(ReplyParser, EightBitTextBecomesValidUtf8) {
+  ReplyParser p;
+  p.Feed(
+      "250-mx.example.de Gr\xfc\xdf Gott\r\n250-\xc3\xa9t\xc3\xa9 \xe2\x82\xac\r\n"
+      "250 junk \xff\xfe\xc0\xaf\xed\xa0\x80 \xc2\x9b end\r\n");
+  std::optional<SmtpReply> r = p.Next();
+  ASSERT_TRUE(r);
+  ASSERT_EQ(r->lines.size(), 3u);
+  EXPECT_EQ(r->lines[0], "250-mx.example.de Gr?? Gott");
+  EXPECT_EQ(r->lines[1], "250-\xc3\xa9t\xc3\xa9 \xe2\x82\xac");
+  EXPECT_EQ(r->lines[2], "250 junk ??????? ?? end");
+  EXPECT_EQ(r->text, "mx.example.de Gr?? Gott \xc3\xa9t\xc3\xa9 \xe2\x82\xac junk ??????? ?? end");
 }
 
 TEST(ReplyParser, OverlongLinesAreCutNotBuffered) {
@@ -119,6 +135,26 @@ TEST(EhloFeatures, GreetingLineIsNotAKeyword) {
   EhloFeatures f = ParseEhloFeatures(*p.Next());
   EXPECT_FALSE(f.pipelining);
   EXPECT_FALSE(f.size);
+}
+
+}  // namespace
+}  // namespace mxd
+
+namespace mxd {
+namespace {
+
+// The transcript of a protocol error shows the line that caused it.
+TEST(ReplyParser, ErrorKeepsTheLinesThatLedToIt) {
+  ReplyParser p;
+  p.Feed("250-first\r\n250-second\r\nnot smtp \xff\r\n");
+  EXPECT_FALSE(p.Next());
+  EXPECT_THAT(p.error_lines(), testing::ElementsAre("250-first", "250-second", "not smtp ?"));
+  ReplyParser q;
+  for (int i = 0; i < 20; ++i) q.Feed("250-x\r\n");
+  q.Feed("550 changed\r\n");
+  EXPECT_FALSE(q.Next());
+  EXPECT_THAT(q.error_lines(), testing::ElementsAre("250-x", "250-x", "250-x", "250-x", "250-x",
+                                                    "(15 more lines)", "550 changed"));
 }
 
 }  // namespace
