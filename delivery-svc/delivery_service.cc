@@ -25,7 +25,9 @@ bool IsIpAddress(const std::string& s) {
 
 }  // namespace
 
-absl::Status CheckEnvelope(const v1::Envelope& e, uint64_t message_size_limit) {
+absl::Status CheckEnvelope(const v1::Envelope& e, uint64_t message_size_limit,
+                           std::vector<std::string>* bad_recipients) {
+  bad_recipients->assign(static_cast<size_t>(e.recipients_size()), "");
   auto bad = [](absl::string_view why) { return absl::InvalidArgumentError(std::string(why)); };
   if (message_size_limit != 0 && e.message_size() > message_size_limit) {
     return bad(absl::StrCat("message_size ", e.message_size(),
@@ -40,8 +42,13 @@ absl::Status CheckEnvelope(const v1::Envelope& e, uint64_t message_size_limit) {
   }
   for (int i = 0; i < e.recipients_size(); ++i) {
     const v1::Recipient& r = e.recipients(i);
-    if (absl::Status s = CheckAddress(r.address(), false, e.smtputf8()); !s.ok()) {
+    if (absl::Status s = CheckAddressOctets(r.address(), e.smtputf8()); !s.ok()) {
       return bad(absl::StrCat("recipient ", i + 1, ": ", s.message()));
+    }
+    // A malformed address is that recipient's own bounce, as a mistyped
+    // address is in Postfix, not a refusal of everyone else's mail.
+    if (absl::Status s = CheckAddress(r.address(), false, e.smtputf8()); !s.ok()) {
+      (*bad_recipients)[static_cast<size_t>(i)] = std::string(s.message());
     }
     if (absl::Status s = CheckOrcpt(r.orcpt()); !s.ok()) {
       return bad(absl::StrCat("recipient ", i + 1, ": ", s.message()));
@@ -105,7 +112,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
         return Reply(Invalid("the first message of the stream must be the envelope"));
       }
       envelope_ = std::move(*request_.mutable_envelope());
-      if (absl::Status s = CheckEnvelope(envelope_, service_->settings_->message_size_limit); !s.ok())
+      if (absl::Status s = CheckEnvelope(envelope_, service_->settings_->message_size_limit, &bad_recipients_);
+          !s.ok())
         return Reply(Invalid(s.message()));
       auto spool = MessageSpool::Create(service_->settings_->spool_directory);
       if (!spool.ok()) {
@@ -172,6 +180,10 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     }
     Prepare();
     refs_.fetch_add(1);  // the loop's reference
+    if (msg_.recipients.empty()) {  // every address was malformed: nothing to send
+      service_->loop_->Post([this] { Report({}); });
+      return;
+    }
     service_->loop_->Post([this] {
       const std::string key = envelope_.nexthop().empty() ? envelope_.routes(0).host() : envelope_.nexthop();
       service_->limiter_->Acquire(key, [this, key] { StartDelivery(key); });
@@ -181,7 +193,10 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   // The envelope in the session's terms.
   void Prepare() {
     msg_.sender = envelope_.sender();
-    for (const v1::Recipient& r : envelope_.recipients()) {
+    for (int i = 0; i < envelope_.recipients_size(); ++i) {
+      const v1::Recipient& r = envelope_.recipients(i);
+      all_recipients_.push_back(r.address());
+      if (!bad_recipients_[static_cast<size_t>(i)].empty()) continue;
       msg_.recipients.push_back(r.address());
       RecipientDsn dsn;
       for (int n : r.notify()) {
@@ -242,9 +257,26 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
 
   static constexpr char kShuttingDown[] = "delivery-svc is shutting down; delivery deferred";
 
+  // Loop thread: one outcome per envelope recipient, in envelope order (the
+  // malformed addresses bounced, the others as the delivery decided them).
   void Report(DeliveryResult result) {
-    LogOutcomes({envelope_.queue_id(), key_, absl::Now() - start_}, msg_.recipients, result.outcomes);
-    AppendOutcomes(msg_.recipients, result.outcomes, result.transcript, response_);
+    std::vector<RecipientOutcome> outcomes;
+    size_t next = 0;
+    for (const std::string& why : bad_recipients_) {
+      if (why.empty()) {
+        outcomes.push_back(next < result.outcomes.size() ? std::move(result.outcomes[next]) : RecipientOutcome{});
+        ++next;
+        continue;
+      }
+      RecipientOutcome o;
+      o.action = DeliveryAction::kBounced;
+      o.enhanced = "5.1.3";
+      o.reason = absl::StrCat("bad address syntax: ", why);
+      outcomes.push_back(std::move(o));
+    }
+    LogOutcomes({envelope_.queue_id(), key_.empty() ? envelope_.nexthop() : key_, absl::Now() - start_},
+                all_recipients_, outcomes);
+    AppendOutcomes(all_recipients_, outcomes, result.transcript, response_);
     LoopDone(grpc::Status::OK);
   }
 
@@ -268,6 +300,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   bool have_envelope_ = false;
   std::unique_ptr<MessageSpool> spool_;
   MessageEnvelope msg_;
+  std::vector<std::string> bad_recipients_;  // per envelope recipient: why its address is malformed, or ""
+  std::vector<std::string> all_recipients_;  // the envelope's, in order (msg_ has the well-formed ones)
   std::vector<RouteTarget> routes_;
   std::unique_ptr<DeliveryAttempt> attempt_;
   std::string key_;

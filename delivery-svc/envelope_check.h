@@ -15,10 +15,15 @@ namespace mxd {
 inline constexpr size_t kMaxRecipientsPerRequest = 10000;
 
 // An envelope address (RFC 5321 Mailbox, without angle brackets): a local
-// part of at most 64 octets (dot-atom or quoted string), "@", a domain or an
-// address literal; at most 254 octets. `empty_ok` for the null sender. UTF-8
-// is allowed only with `utf8` (SMTPUTF8) and must be valid.
+// part (dot-atom or quoted string, of any length, as Postfix sends it), "@",
+// a domain or an address literal; at most 254 octets. `empty_ok` for the null
+// sender. UTF-8 is allowed only with `utf8` (SMTPUTF8) and must be valid.
 absl::Status CheckAddress(absl::string_view address, bool empty_ok, bool utf8);
+
+// The part of CheckAddress that no recipient may fail, because such octets
+// mean a broken or hostile caller rather than a mistyped address: control
+// characters, ill-formed UTF-8, UTF-8 without SMTPUTF8, over 254 octets.
+absl::Status CheckAddressOctets(absl::string_view address, bool utf8);
 
 // A DSN ORCPT value (RFC 3461 section 4.2): "addr-type;address", or just an
 // address (addr-type rfc822). The address goes out xtext-encoded, the type
