@@ -51,6 +51,10 @@ void FillEnvelope(const DeliverEnvelope& in, uint64_t size, v1::Envelope* out) {
                      : in.body == DeliverEnvelope::Body::kBinaryMime ? v1::BODY_TYPE_BINARYMIME
                                                                      : v1::BODY_TYPE_UNSPECIFIED);
   out->set_smtputf8(in.smtputf8);
+  out->set_dsn_ret(in.dsn_ret == "FULL"   ? v1::DSN_RET_FULL
+                   : in.dsn_ret == "HDRS" ? v1::DSN_RET_HDRS
+                                          : v1::DSN_RET_UNSPECIFIED);
+  out->set_dsn_envid(in.dsn_envid);
   out->set_message_size(size);
 }
 

@@ -31,6 +31,8 @@ struct DeliverEnvelope {
   absl::Time arrival_time = absl::InfinitePast();  // unknown
   enum class Body { kUnspecified, k7Bit, k8BitMime, kBinaryMime } body = Body::kUnspecified;
   bool smtputf8 = false;
+  std::string dsn_ret;    // "FULL", "HDRS" or "" (RFC 3461 RET)
+  std::string dsn_envid;  // "" for none (RFC 3461 ENVID)
 };
 
 struct DeliverOutcome {

@@ -1,11 +1,13 @@
 // mxctl deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP]
 //               [--resolver HOST:PORT] [--delivery HOST:PORT] [--json]
-//               [--timeout TIME] [--queue-id ID] [FILE|-]
+//               [--timeout TIME] [--queue-id ID] [DSN and SMTPUTF8 options] [FILE|-]
 //
 // Resolves the next hop, delivers the message and prints one line per
-// recipient. Exit codes make it a Postfix pipe(8) transport: 0 all delivered,
-// 75 some deferred (none bounced), 69 some bounced, 64 usage, 65 malformed
-// input, 66 message file missing or unreadable.
+// recipient. Exit codes make it a Postfix pipe(8) transport, which applies
+// one code to every recipient of the request: 0 all delivered, 75 any
+// deferred (a deferred recipient must never be bounced), 69 some bounced and
+// none deferred, 64 usage, 65 malformed input, 66 message file missing or
+// unreadable.
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -16,7 +18,9 @@
 #include <cstring>
 #include <iostream>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "cli/client/deliver_client.h"
 #include "cli/client/delivery_router.h"
 #include "cli/client/resolve_client.h"
@@ -33,7 +37,9 @@ using client::DeliverOutcome;
 constexpr char kUsage[] =
     "usage: mxctl deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP]\n"
     "                     [--resolver HOST:PORT] [--delivery HOST:PORT] [--json] [--timeout TIME]\n"
-    "                     [--queue-id ID] [--tls-ca FILE --tls-cert FILE --tls-key FILE] [FILE|-]";
+    "                     [--queue-id ID] [--smtputf8] [--notify NEVER|SUCCESS,FAILURE,DELAY]\n"
+    "                     [--orcpt TYPE;ADDRESS ...] [--ret FULL|HDRS] [--envid ID]\n"
+    "                     [--tls-ca FILE --tls-cert FILE --tls-key FILE] [FILE|-]";
 
 std::string ToJson(const client::DeliverResult& r) {
   std::string j = "{\"recipients\":[";
@@ -81,11 +87,23 @@ client::DeliverResult Uniform(const std::vector<std::string>& rcpts, DeliverOutc
   return r;
 }
 
+// "to=<a@example.com>, relay=mx.example.com[192.0.2.1], dsn=5.1.1,
+// status=bounced (reason)": one recipient as Postfix's log records it.
+std::string PostfixRecord(const DeliverOutcome& o) {
+  const char* status = o.action == DeliverOutcome::Action::kDelivered ? "sent"
+                       : o.action == DeliverOutcome::Action::kBounced ? "bounced"
+                                                                      : "deferred";
+  const std::string relay = o.ip.empty() ? "none" : absl::StrCat(o.host, "[", o.ip, "]");
+  return absl::StrCat("to=<", o.address, ">, relay=", relay, ", dsn=", o.enhanced_status, ", status=", status,
+                      " (", o.reason, ")");
+}
+
 int Report(const client::DeliverResult& r, bool json) {
-  bool deferred = false, bounced = false;
+  size_t delivered = 0, deferred = 0, bounced = 0;
   for (const DeliverOutcome& o : r.outcomes) {
-    deferred |= o.action == DeliverOutcome::Action::kDeferred;
-    bounced |= o.action == DeliverOutcome::Action::kBounced;
+    delivered += o.action == DeliverOutcome::Action::kDelivered;
+    deferred += o.action == DeliverOutcome::Action::kDeferred;
+    bounced += o.action == DeliverOutcome::Action::kBounced;
   }
   if (json) {
     std::cout << ToJson(r) << "\n";
@@ -98,17 +116,39 @@ int Report(const client::DeliverResult& r, bool json) {
     }
     for (const std::string& line : r.transcript) std::cout << "  " << line << "\n";
   }
-  // For pipe(8): output that starts with an enhanced status code gives
-  // Postfix the DSN status, and the text becomes the reason it records.
-  if (bounced || deferred) {
+  // pipe(8) applies one exit code to every recipient of the request: a
+  // deferred recipient must never be bounced, so any deferral makes it 75.
+  const DeliverOutcome::Action deciding = deferred ? DeliverOutcome::Action::kDeferred
+                                          : bounced ? DeliverOutcome::Action::kBounced
+                                                    : DeliverOutcome::Action::kDelivered;
+  if (deciding != DeliverOutcome::Action::kDelivered) {
+    // For pipe(8): output that starts with an enhanced status code gives
+    // Postfix the DSN status, and the text becomes the reason it records.
     for (const DeliverOutcome& o : r.outcomes) {
-      if (o.action != DeliverOutcome::Action::kDelivered) {
+      if (o.action == deciding) {
         std::fprintf(stderr, "%s %s\n", o.enhanced_status.c_str(), o.reason.c_str());
         break;
       }
     }
+    // Mixed outcomes: Postfix will record the one status above for all of
+    // them, so the truth about each goes into the same text, in the form of
+    // Postfix's own log records (mxd_destination_recipient_limit = 1 avoids
+    // mixing altogether).
+    if (delivered + deferred + bounced > 1 && (delivered || (deferred && bounced))) {
+      std::fprintf(stderr, "mixed outcomes in one request (%zu sent, %zu deferred, %zu bounced):\n", delivered,
+                   deferred, bounced);
+      for (const DeliverOutcome& o : r.outcomes) std::fprintf(stderr, "%s\n", PostfixRecord(o).c_str());
+    }
   }
-  return bounced ? EX_UNAVAILABLE : deferred ? EX_TEMPFAIL : EX_OK;
+  return deferred ? EX_TEMPFAIL : bounced ? EX_UNAVAILABLE : EX_OK;
+}
+
+// True when an address needs SMTPUTF8 (RFC 6531): any octet above 0x7F.
+bool NeedsSmtpUtf8(const std::string& address) {
+  for (char c : address) {
+    if (static_cast<unsigned char>(c) >= 0x80) return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -122,6 +162,11 @@ int RunDeliver(const std::vector<std::string>& args) {
                                  {"timeout"},
                                  {"queue-id"},
                                  {"json", false},
+                                 {"smtputf8", false},
+                                 {"notify"},
+                                 {"orcpt", true, true},
+                                 {"ret"},
+                                 {"envid"},
                                  {"tls-ca"},
                                  {"tls-cert"},
                                  {"tls-key"}});
@@ -184,7 +229,36 @@ int RunDeliver(const std::vector<std::string>& args) {
   client::DeliverEnvelope env;
   env.queue_id = parsed->GetOr("queue-id", "");
   env.sender = *parsed->Get("from");
-  for (const std::string& r : rcpts) env.recipients.push_back({r, {}, ""});
+  // DSN (RFC 3461): --notify for every recipient, --orcpt once per --to (or
+  // once for a single recipient), --ret and --envid for the message.
+  std::vector<std::string> notify;
+  if (auto n = parsed->Get("notify")) notify = absl::StrSplit(absl::AsciiStrToUpper(*n), ',', absl::SkipEmpty());
+  for (const std::string& n : notify) {
+    if (n != "NEVER" && n != "SUCCESS" && n != "FAILURE" && n != "DELAY") {
+      return UsageError(absl::StrCat("--notify: unknown value ", n), kUsage);
+    }
+  }
+  std::vector<std::string> orcpts;
+  if (auto o = parsed->values.find("orcpt"); o != parsed->values.end()) orcpts = o->second;
+  if (!orcpts.empty() && orcpts.size() != rcpts.size()) {
+    return UsageError(absl::StrCat("--orcpt given ", orcpts.size(), " times for ", rcpts.size(), " recipients"),
+                      kUsage);
+  }
+  for (size_t i = 0; i < rcpts.size(); ++i) {
+    // pipe(8)'s "rfc822;${original_recipient}" is "rfc822;" when Postfix
+    // knows no original recipient: no ORCPT then.
+    std::string orcpt = orcpts.empty() ? "" : orcpts[i];
+    if (!orcpt.empty() && orcpt.back() == ';') orcpt.clear();
+    env.recipients.push_back({rcpts[i], notify, orcpt});
+  }
+  env.dsn_ret = absl::AsciiStrToUpper(parsed->GetOr("ret", ""));
+  if (!env.dsn_ret.empty() && env.dsn_ret != "FULL" && env.dsn_ret != "HDRS") {
+    return UsageError("--ret takes FULL or HDRS", kUsage);
+  }
+  env.dsn_envid = parsed->GetOr("envid", "");
+  // SMTPUTF8 when asked for, or when an envelope address needs it.
+  env.smtputf8 = parsed->Has("smtputf8") || NeedsSmtpUtf8(env.sender);
+  for (const std::string& r : rcpts) env.smtputf8 |= NeedsSmtpUtf8(r);
   env.nexthop = resolved->effective_nexthop.empty() ? nexthop : resolved->effective_nexthop;
   env.routes = resolved->routes;
   env.arrival_time = absl::Now();

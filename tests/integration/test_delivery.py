@@ -657,6 +657,70 @@ class Mxctl(DeliveryTestBase):
         self.assertEqual(self.run_mxctl("--from", "s@mxd.test", "--to", "r\rb@mxd.test", "--nexthop",
                                         "[127.0.0.1]:%d" % ok.port, msg_file).returncode, 65)
 
+    def test_mixed_outcomes_never_bounce_a_deferred_or_delivered_recipient(self):
+        # pipe(8) applies one exit code to all recipients of a request: any
+        # deferral is 75, and stderr records every recipient as Postfix would.
+        f = self.fault({"rcpt_by_address": {"later@": "450 4.2.0 <later@mxd.test>: busy, try later",
+                                            "nobody": "550 5.1.1 <nobody@mxd.test>: no such user"}})
+        msg_file = os.path.join(self.dir, "msg")
+        with open(msg_file, "wb") as fh:
+            fh.write(MESSAGE)
+        hop = "[127.0.0.1]:%d" % f.port
+
+        def run(*to):
+            args = ["--from", "s@mxd.test", "--nexthop", hop, msg_file]
+            for t in to:
+                args += ["--to", t]
+            return self.run_mxctl(*args)
+        r = run("ok@mxd.test", "later@mxd.test", "nobody@mxd.test")
+        self.assertEqual(r.returncode, 75, r.stderr)
+        err = r.stderr.decode().splitlines()
+        self.assertEqual(err[0], "4.2.0 host 127.0.0.1[127.0.0.1] said: 450 4.2.0 <later@mxd.test>: busy, try later "
+                                 "(in reply to RCPT TO command)")
+        self.assertEqual(err[1], "mixed outcomes in one request (1 sent, 1 deferred, 1 bounced):")
+        self.assertTrue(err[2].startswith("to=<ok@mxd.test>, relay=127.0.0.1[127.0.0.1], dsn=2.0.0, status=sent (250 "),
+                        err)
+        self.assertTrue(err[3].startswith("to=<later@mxd.test>, relay=127.0.0.1[127.0.0.1], dsn=4.2.0, "
+                                          "status=deferred (host 127.0.0.1[127.0.0.1] said: 450"), err)
+        self.assertTrue(err[4].startswith("to=<nobody@mxd.test>, relay=127.0.0.1[127.0.0.1], dsn=5.1.1, "
+                                          "status=bounced ("), err)
+        r = run("ok@mxd.test", "nobody@mxd.test")
+        self.assertEqual(r.returncode, 69, r.stderr)
+        self.assertIn(b"mixed outcomes in one request (1 sent, 0 deferred, 1 bounced)", r.stderr)
+        r = run("nobody@mxd.test", "nobody2@mxd.test")
+        self.assertEqual(r.returncode, 69, r.stderr)
+        self.assertNotIn(b"mixed", r.stderr)
+        r = run("later@mxd.test", "ok@mxd.test")
+        self.assertEqual(r.returncode, 75, r.stderr)
+        self.assertIn(b"(1 sent, 1 deferred, 0 bounced)", r.stderr)
+
+    def test_smtputf8_and_dsn_requests_pass_through(self):
+        f = self.fault({"ehlo": ["250-fault.test", "250-PIPELINING", "250-8BITMIME", "250-DSN", "250 SMTPUTF8"]})
+        hop = "[127.0.0.1]:%d" % f.port
+        # A UTF-8 recipient: SMTPUTF8 is asked for without being told.
+        r = self.run_mxctl("--from", "s@mxd.test", "--to", "jörg@mxd.test", "--nexthop", hop, stdin=MESSAGE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("MAIL FROM:<s@mxd.test> SMTPUTF8", f.commands())
+        self.assertIn("RCPT TO:<jörg@mxd.test>", f.commands())
+        r = self.run_mxctl("--from", "s@mxd.test", "--to", "a@mxd.test", "--nexthop", hop, "--smtputf8", stdin=MESSAGE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sum("SMTPUTF8" in c for c in f.commands() if c.startswith("MAIL")), 2)
+        r = self.run_mxctl("--from", "s@mxd.test", "--to", "a@mxd.test", "--to", "b@mxd.test", "--nexthop", hop,
+                           "--notify", "success,failure", "--orcpt", "rfc822;orig-a@mxd.test",
+                           "--orcpt", "rfc822;orig-b@mxd.test", "--ret", "HDRS", "--envid", "QID1", stdin=MESSAGE)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        commands = f.commands()
+        self.assertIn("MAIL FROM:<s@mxd.test> RET=HDRS ENVID=QID1", commands)
+        self.assertIn("RCPT TO:<a@mxd.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig-a@mxd.test", commands)
+        self.assertIn("RCPT TO:<b@mxd.test> NOTIFY=SUCCESS,FAILURE ORCPT=rfc822;orig-b@mxd.test", commands)
+        # Usage errors name what is wrong.
+        for args, text in [(["--notify", "sometimes"], b"--notify: unknown value SOMETIMES"),
+                           (["--orcpt", "a", "--orcpt", "b"], b"--orcpt given 2 times for 1 recipients"),
+                           (["--ret", "BODY"], b"--ret takes FULL or HDRS")]:
+            r = self.run_mxctl("--from", "s@mxd.test", "--to", "a@mxd.test", "--nexthop", hop, *args, stdin=MESSAGE)
+            self.assertEqual(r.returncode, 64, r.stderr)
+            self.assertIn(text, r.stderr)
+
     @staticmethod
     def ring_owner(endpoints, nexthop):
         """The replica cli/client/delivery_router.cc picks first for `nexthop`."""
