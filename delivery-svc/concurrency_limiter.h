@@ -3,6 +3,7 @@
 // beyond the limits waits in arrival order. Loop thread only.
 #pragma once
 
+#include <cstdint>
 #include <deque>
 #include <string>
 
@@ -17,8 +18,12 @@ class ConcurrencyLimiter {
   ConcurrencyLimiter(size_t per_destination, size_t total)
       : per_destination_(per_destination), total_(total) {}
 
-  // Runs `start` now if both limits allow, otherwise when they do.
-  void Acquire(const std::string& destination, Start start);
+  // Runs `start` now if both limits allow, otherwise when they do. Returns
+  // a ticket for Cancel().
+  uint64_t Acquire(const std::string& destination, Start start);
+  // Takes a waiter out of the queue (its caller went away): true if it was
+  // waiting; `start` is then never run.
+  bool Cancel(uint64_t ticket);
   // Gives the slot back; starts whoever waits first and now fits.
   void Release(const std::string& destination);
 
@@ -32,7 +37,13 @@ class ConcurrencyLimiter {
   size_t total_;
   size_t active_total_ = 0;
   absl::flat_hash_map<std::string, size_t> active_;
-  std::deque<std::pair<std::string, Start>> waiting_;
+  struct Waiter {
+    uint64_t ticket;
+    std::string destination;
+    Start start;
+  };
+  std::deque<Waiter> waiting_;
+  uint64_t next_ticket_ = 1;
 };
 
 }  // namespace mxd

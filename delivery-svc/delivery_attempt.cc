@@ -20,8 +20,13 @@ bool IsIpv6(const std::string& ip) {
 
 DeliveryAttempt::DeliveryAttempt(EventLoop* loop, const DeliverySettings* settings, ConnectionCache* cache,
                                  std::string nexthop, std::vector<RouteTarget> routes,
-                                 const MessageEnvelope* envelope)
-    : loop_(loop), settings_(settings), cache_(cache), nexthop_(std::move(nexthop)), envelope_(envelope) {
+                                 const MessageEnvelope* envelope, absl::Time deadline)
+    : loop_(loop),
+      settings_(settings),
+      cache_(cache),
+      nexthop_(std::move(nexthop)),
+      envelope_(envelope),
+      deadline_(deadline) {
   // MX routes first, then fallback relays; the address limit applies to
   // each group, as Postfix applies it to the MX list and the relays.
   for (bool fallback : {false, true}) {
@@ -75,6 +80,22 @@ void DeliveryAttempt::TryNext() {
       o.enhanced = last_was_connect_error_ ? "4.4.1" : last_enhanced_;
       o.reason = last_reason_;
     }
+    DeliveryResult r;
+    r.outcomes.assign(envelope_->recipients.size(), o);
+    return Finish(std::move(r));
+  }
+  // Another server only when it could finish before the caller's deadline
+  // (the first is always tried), and never for a caller that went away.
+  const bool no_time =
+      next_ > 0 && loop_->Now() + settings_->time_budget.OneServer() > deadline_;
+  if (no_time || !cancelled_.empty()) {
+    RecipientOutcome o;
+    o.action = DeliveryAction::kDeferred;
+    o.enhanced = !cancelled_.empty() ? "4.3.2" : last_was_connect_error_ ? "4.4.1" : last_enhanced_;
+    o.reason = !cancelled_.empty() ? cancelled_
+                                   : absl::StrCat(last_reason_,
+                                                  " (no time left before the caller's deadline to try another "
+                                                  "server)");
     DeliveryResult r;
     r.outcomes.assign(envelope_->recipients.size(), o);
     return Finish(std::move(r));
@@ -195,11 +216,13 @@ void DeliveryAttempt::Shutdown(const std::string& reason) {
   Finish(std::move(r));
 }
 
-void DeliveryAttempt::Abort() {
+void DeliveryAttempt::Cancel(const std::string& reason) {
   if (finished_) return;
-  if (conn_) conn_->SetEventCallback(nullptr);
-  DisposeConnection();  // closing before the final "." means no delivery
-  finished_ = true;
+  cancelled_ = reason;
+  if (conn_ && !conn_->closed() && conn_->has_session() && conn_->session().awaiting_final_reply()) {
+    return;  // the reply decides; OnEvent reports it as usual
+  }
+  Shutdown(reason);  // closing before the final "." means no delivery
 }
 
 }  // namespace mxd

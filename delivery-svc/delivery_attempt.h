@@ -36,15 +36,21 @@ class DeliveryAttempt {
  public:
   using Done = std::function<void(DeliveryResult)>;
 
-  // `envelope` (and its content) must outlive the attempt.
+  // `envelope` (and its content) must outlive the attempt. After the first
+  // server, another is tried only while one server's worst case (the
+  // settings' time_budget) still ends before `deadline` (the caller's).
   DeliveryAttempt(EventLoop* loop, const DeliverySettings* settings, ConnectionCache* cache,
-                  std::string nexthop, std::vector<RouteTarget> routes, const MessageEnvelope* envelope);
+                  std::string nexthop, std::vector<RouteTarget> routes, const MessageEnvelope* envelope,
+                  absl::Time deadline = absl::InfiniteFuture());
   ~DeliveryAttempt();
 
   void Start(Done done);
-  // The caller went away: stop now. A message whose final "." was not yet
-  // sent is not delivered (the connection is closed without it).
-  void Abort();
+  // The caller went away: stop what can be stopped and report the truth to
+  // `done` (for the log). A message whose final "." is out waits for the
+  // server's reply (up to smtp_data_done_timeout), since the server may
+  // accept it; otherwise the connection closes now, and recipients not yet
+  // decided are deferred with `reason`. No other server is tried.
+  void Cancel(const std::string& reason);
   // The service is shutting down: stop now and report; recipients not yet
   // decided are deferred with `reason` (done runs).
   void Shutdown(const std::string& reason);
@@ -74,6 +80,8 @@ class DeliveryAttempt {
   bool last_was_connect_error_ = true;
   Done done_;
   bool finished_ = false;
+  absl::Time deadline_;
+  std::string cancelled_;  // the reason, once the caller went away
 };
 
 }  // namespace mxd

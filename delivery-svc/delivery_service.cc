@@ -90,8 +90,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   friend class DeliveryService;
 
  public:
-  DeliverCall(DeliveryService* service, v1::DeliverResponse* response)
-      : service_(service), response_(response), start_(absl::Now()) {
+  DeliverCall(DeliveryService* service, v1::DeliverResponse* response, absl::Time deadline)
+      : service_(service), response_(response), start_(absl::Now()), deadline_(deadline) {
     if (service_->active_calls_.fetch_add(1) + 1 > service_->settings_->pending_request_limit) {
       Reply(
           grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -138,14 +138,21 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     StartRead(&request_);
   }
 
+  // The caller cancelled, its deadline passed or it vanished. What was
+  // decided is still logged; a final "." already sent waits for its reply
+  // (the attempt keeps running, and Report logs what it says).
   void OnCancel() override {
     MXD_TSAN_ACQUIRE(this);
     cancelled_.store(true);
     refs_.fetch_add(1);  // kept alive until the posted task ran
     service_->loop_->Post([this] {
+      const grpc::Status cancelled(grpc::StatusCode::CANCELLED, "cancelled by the caller");
       if (attempt_) {
-        attempt_->Abort();
-        LoopDone(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
+        Reply(cancelled);  // from here on only the log hears of it
+        attempt_->Cancel(kCancelled);
+      } else if (waiting_ && service_->limiter_->Cancel(ticket_)) {
+        waiting_ = false;
+        LoopDone(cancelled);  // leaves the queue now: its spool file and request slot go too
       }
       Unref();
     });
@@ -178,6 +185,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
       return Reply(Invalid(absl::StrCat("the stream ended after ", spool_->size(), " of ",
                                         envelope_.message_size(), " declared octets; nothing was sent")));
     }
+    if (cancelled_.load()) return Reply(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
     Prepare();
     refs_.fetch_add(1);  // the loop's reference
     if (msg_.recipients.empty()) {  // every address was malformed: nothing to send
@@ -185,8 +193,15 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
       return;
     }
     service_->loop_->Post([this] {
+      if (cancelled_.load()) {
+        return LoopDone(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
+      }
       const std::string key = envelope_.nexthop().empty() ? envelope_.routes(0).host() : envelope_.nexthop();
-      service_->limiter_->Acquire(key, [this, key] { StartDelivery(key); });
+      waiting_ = true;
+      ticket_ = service_->limiter_->Acquire(key, [this, key] {
+        waiting_ = false;
+        StartDelivery(key);
+      });
     });
   }
 
@@ -222,6 +237,11 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
       msg_.pix_workaround = absl::Now() - arrival >= service_->settings_->pix_threshold;
     }
     msg_.content = spool_.get();
+    // No transaction after the first may begin that could outlast the
+    // caller's deadline.
+    if (deadline_ != absl::InfiniteFuture()) {
+      msg_.start_by = deadline_ - service_->settings_->time_budget.transaction;
+    }
     for (const v1::Route& r : envelope_.routes()) {
       RouteTarget t;
       t.host = r.host();
@@ -246,7 +266,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     }
     service_->running_.insert(this);
     attempt_ = std::make_unique<DeliveryAttempt>(service_->loop_, service_->settings_, service_->cache_, key,
-                                                 routes_, &msg_);
+                                                 routes_, &msg_, deadline_);
     if (service_->draining_) {
       // Started after SIGTERM (it was waiting for a slot): defer it now.
       attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
@@ -256,6 +276,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   }
 
   static constexpr char kShuttingDown[] = "delivery-svc is shutting down; delivery deferred";
+  static constexpr char kCancelled[] = "the caller cancelled the delivery or its deadline expired; delivery deferred";
 
   // Loop thread: one outcome per envelope recipient, in envelope order (the
   // malformed addresses bounced, the others as the delivery decided them).
@@ -276,7 +297,9 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     }
     LogOutcomes({envelope_.queue_id(), key_.empty() ? envelope_.nexthop() : key_, absl::Now() - start_},
                 all_recipients_, outcomes);
-    AppendOutcomes(all_recipients_, outcomes, result.transcript, response_);
+    // A cancelled call was answered already: the response belongs to gRPC
+    // again, and the log is the only record.
+    if (!replied_.load()) AppendOutcomes(all_recipients_, outcomes, result.transcript, response_);
     LoopDone(grpc::Status::OK);
   }
 
@@ -306,6 +329,9 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   std::unique_ptr<DeliveryAttempt> attempt_;
   std::string key_;
   bool holding_slot_ = false;
+  bool waiting_ = false;  // for a concurrency slot (loop thread)
+  uint64_t ticket_ = 0;   // the limiter's, while waiting
+  absl::Time deadline_;   // the caller's; InfiniteFuture when it set none
   bool loop_done_ = false;
   std::atomic<bool> cancelled_{false};
   std::atomic<bool> replied_{false};
@@ -329,9 +355,14 @@ void DeliveryService::ShutdownRunning() {
   for (DeliverCall* c : calls) c->ShutDown();
 }
 
-grpc::ServerReadReactor<v1::DeliverRequest>* DeliveryService::Deliver(grpc::CallbackServerContext*,
+grpc::ServerReadReactor<v1::DeliverRequest>* DeliveryService::Deliver(grpc::CallbackServerContext* context,
                                                                       v1::DeliverResponse* response) {
-  return new DeliverCall(this, response);
+  // No deadline is gRPC's infinite future, past what absl::Time converts.
+  const auto deadline = context->deadline();
+  const absl::Time when = deadline > std::chrono::system_clock::now() + std::chrono::hours(24 * 365)
+                              ? absl::InfiniteFuture()
+                              : absl::FromChrono(deadline);
+  return new DeliverCall(this, response, when);
 }
 
 }  // namespace mxd

@@ -56,6 +56,7 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c) {
     if (p == "all" || p == "ipv6") d.use_ipv6 = true;
   }
   s.starttls_timeout = c.GetTime("smtp_starttls_timeout");
+  d.time_budget = DeliveryTimeBudgetFrom(c);
   if (absl::Status st = LoadTlsAndSasl(c, &d); !st.ok()) return st;
   return d;
 }

@@ -8,6 +8,7 @@
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
 #include "common/config/config.h"
+#include "common/config/delivery_time_budget.h"
 #include "common/config/lookup_table.h"
 #include "delivery-svc/sasl_client.h"
 #include "delivery-svc/smtp_session.h"
@@ -33,6 +34,9 @@ struct DeliverySettings {
   std::string spool_directory = "/tmp";
   bool use_ipv4 = true;
   bool use_ipv6 = true;
+  // Worst cases from the smtp_*_timeout values: within a caller's deadline
+  // no server or transaction is begun that could not end before it.
+  DeliveryTimeBudget time_budget;
 
   // TLS and SASL: tables, certificates and libraries loaded at start-up.
   bool tls_wrappermode = false;

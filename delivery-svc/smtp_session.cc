@@ -491,9 +491,23 @@ void SmtpSession::AuthFailed(const std::string& reason, const SmtpReply* reply, 
   Fail(reason, now, true, "4.7.0");
 }
 
+bool SmtpSession::awaiting_final_reply() const {
+  for (const Expect& e : expect_) {
+    if (e.phase == Phase::kDot || e.phase == Phase::kBdatLast) return true;
+  }
+  return false;
+}
+
 void SmtpSession::BeginTransaction(absl::Time now) {
   const size_t n = msg_->recipients.size();
   if (txn_end_ >= n) return FinishMessage();
+  if (txn_end_ > 0 && now > msg_->start_by) {
+    rcpts_.DecideRemaining(Deferred(absl::StrCat("delivery to ", peer_.Name(),
+                                                 " not continued: too little time left before the caller's "
+                                                 "deadline for another mail transaction"),
+                                    "4.4.7"));
+    return FinishMessage();
+  }
   if (need_rset_) {
     Send(Phase::kRset, "RSET");
     last_activity_ = now;

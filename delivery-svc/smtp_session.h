@@ -106,6 +106,10 @@ struct MessageEnvelope {
   bool eight_bit = false;         // BODY=8BITMIME when the server offers it
   bool binary = false;            // BODY=BINARYMIME with BDAT when offered, else converted
   bool pix_workaround = false;    // send the final "." alone after pix_delay
+  // A transaction after the message's first (recipient_limit splits it) is
+  // not begun later than this: the caller's deadline less the worst case of
+  // one transaction. Its recipients are deferred instead (4.4.7).
+  absl::Time start_by = absl::InfiniteFuture();
   const MessageContent* content = nullptr;
 };
 
@@ -170,6 +174,9 @@ class SmtpSession {
 
   // The current message is over: every recipient has an outcome.
   bool message_finished() const { return message_finished_; }
+  // The end of the content is on its way or out ("." or BDAT LAST) and its
+  // reply has not come: closing now could lose a delivery that happened.
+  bool awaiting_final_reply() const;
   std::vector<RecipientOutcome> TakeOutcomes();
 
   // A malformed reply or a protocol violation happened: the caller returns

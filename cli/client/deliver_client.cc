@@ -12,6 +12,8 @@
 #include "absl/strings/str_cat.h"
 #include "cli/client/grpc_channel.h"
 #include "cli/client/grpc_status.h"
+#include "common/config/config_loader.h"
+#include "common/config/delivery_time_budget.h"
 #include "mxd/v1/delivery.grpc.pb.h"
 
 namespace mxd::client {
@@ -59,6 +61,12 @@ void FillEnvelope(const DeliverEnvelope& in, uint64_t size, v1::Envelope* out) {
 }
 
 }  // namespace
+
+absl::StatusOr<absl::Duration> DefaultDeliverTimeout(const std::string& main_cf) {
+  absl::StatusOr<Config> config = LoadConfig(main_cf, {});
+  if (!config.ok()) return config.status();
+  return DefaultDeliverDeadline(*config);
+}
 
 const char* ActionName(DeliverOutcome::Action a) {
   switch (a) {

@@ -76,6 +76,13 @@ class DeliverClient {
 
 const char* ActionName(DeliverOutcome::Action a);
 
+// The deadline to give Deliver when you have no better one: above the
+// service's worst case for one server with the smtp_*_timeout values of
+// delivery-svc's main.cf at `main_cf` (Postfix's defaults when empty), so a
+// caller never abandons a delivery the service may still complete (see
+// docs/clients.md). An unreadable file is an error.
+absl::StatusOr<absl::Duration> DefaultDeliverTimeout(const std::string& main_cf = "");
+
 // A regular file with the content of `fd` from its current offset: `fd`
 // itself when it is one, else (a pipe) a copy in an unlinked temporary file
 // in $TMPDIR or /tmp, which the caller closes. Sets *copied accordingly.

@@ -83,6 +83,8 @@ int main(int argc, char** argv) {
   auto router = mxd::client::DeliveryRouter::Create(args->GetOr("delivery", "127.0.0.1:10052"));
   if (!router.ok()) return EX_USAGE;
 
+  // Long enough for the service's worst case (Postfix's default timeouts).
+  const absl::Duration deliver_timeout = *mxd::client::DefaultDeliverTimeout();
   std::vector<Queued> queue = ReadQueue(args->positional[0]);
   bool work_left = true;
   while (work_left) {
@@ -118,7 +120,7 @@ int main(int argc, char** argv) {
         env.routes = routes->routes;
         int fd = open(q.path.c_str(), O_RDONLY | O_CLOEXEC);
         auto result =
-            fd < 0 ? absl::NotFoundError(q.path) : (*router)->DeliverFile(env, fd, absl::Minutes(10));
+            fd < 0 ? absl::NotFoundError(q.path) : (*router)->DeliverFile(env, fd, deliver_timeout);
         if (fd >= 0) close(fd);
         if (!result.ok()) {  // outcome unknown: try again later
           for (const std::string& r : rcpts) {

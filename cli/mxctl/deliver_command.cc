@@ -36,7 +36,8 @@ using client::DeliverOutcome;
 
 constexpr char kUsage[] =
     "usage: mxctl deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP]\n"
-    "                     [--resolver HOST:PORT] [--delivery HOST:PORT] [--json] [--timeout TIME]\n"
+    "                     [--resolver HOST:PORT] [--delivery HOST:PORT] [--json]\n"
+    "                     [--timeout TIME | --config MAIN.CF]\n"
     "                     [--queue-id ID] [--smtputf8] [--notify NEVER|SUCCESS,FAILURE,DELAY]\n"
     "                     [--orcpt TYPE;ADDRESS ...] [--ret FULL|HDRS] [--envid ID]\n"
     "                     [--tls-ca FILE --tls-cert FILE --tls-key FILE] [FILE|-]";
@@ -160,6 +161,7 @@ int RunDeliver(const std::vector<std::string>& args) {
                                  {"resolver"},
                                  {"delivery"},
                                  {"timeout"},
+                                 {"config"},
                                  {"queue-id"},
                                  {"json", false},
                                  {"smtputf8", false},
@@ -175,7 +177,13 @@ int RunDeliver(const std::vector<std::string>& args) {
   auto to = parsed->values.find("to");
   if (to == parsed->values.end() || to->second.empty()) return UsageError("missing --to", kUsage);
   if (parsed->positional.size() > 1) return UsageError("more than one message file", kUsage);
-  auto timeout = ParseTimeValue(parsed->GetOr("timeout", "10m"));
+  // The default deadline outlasts the worst case of one server with the
+  // smtp_*_timeout values of delivery-svc's main.cf (--config; Postfix's
+  // defaults without it), so mxctl never gives up on a delivery the service
+  // may still complete.
+  absl::StatusOr<absl::Duration> timeout = client::DefaultDeliverTimeout(parsed->GetOr("config", ""));
+  if (!timeout.ok()) return UsageError(absl::StrCat("--config: ", timeout.status().message()), kUsage);
+  if (auto t = parsed->Get("timeout")) timeout = ParseTimeValue(*t);
   if (!timeout.ok()) return UsageError(absl::StrCat("--timeout: ", timeout.status().message()), kUsage);
   const bool json = parsed->Has("json");
   const std::vector<std::string>& rcpts = to->second;

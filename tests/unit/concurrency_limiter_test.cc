@@ -57,3 +57,26 @@ TEST(ConcurrencyLimiter, LaterArrivalsNeverOvertakeForTheSameDestination) {
 
 }  // namespace
 }  // namespace mxd
+
+namespace mxd {
+namespace {
+
+// A caller that goes away while it waits leaves the queue at once; the
+// others keep their order.
+TEST(ConcurrencyLimiter, CancelledWaiterLeavesTheQueue) {
+  ConcurrencyLimiter limiter(1, 100);
+  std::vector<int> started;
+  limiter.Acquire("a.example", [&started] { started.push_back(0); });
+  const uint64_t second = limiter.Acquire("a.example", [&started] { started.push_back(1); });
+  limiter.Acquire("a.example", [&started] { started.push_back(2); });
+  EXPECT_EQ(limiter.waiting(), 2u);
+  EXPECT_TRUE(limiter.Cancel(second));
+  EXPECT_FALSE(limiter.Cancel(second));
+  EXPECT_EQ(limiter.waiting(), 1u);
+  limiter.Release("a.example");
+  EXPECT_EQ(started, (std::vector<int>{0, 2}));
+  EXPECT_EQ(limiter.active(), 1u);
+}
+
+}  // namespace
+}  // namespace mxd

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "common/config/config_loader.h"
+#include "common/config/delivery_time_budget.h"
 #include "common/config/main_cf_parser.h"
 #include "common/config/time_value.h"
 #include "gmock/gmock.h"
@@ -156,6 +157,27 @@ TEST(ExtractOverrides, RemovesEveryDashO) {
   EXPECT_STREQ(argv[1], "--listen");
   EXPECT_STREQ(argv[3], "--");
   EXPECT_STREQ(argv[4], "-o");
+}
+
+}  // namespace
+}  // namespace mxd
+
+namespace mxd {
+namespace {
+
+// One server at worst with Postfix's default timeouts: connect 30s,
+// greeting and EHLO 300s each, STARTTLS 300s; MAIL 300s, RCPT 300s, DATA
+// 120s, content 180s, end of data 600s. Callers wait a minute longer.
+TEST(DeliveryTimeBudget, FromTheTimeouts) {
+  auto defaults = LoadConfig("", {});
+  ASSERT_TRUE(defaults.ok());
+  DeliveryTimeBudget b = DeliveryTimeBudgetFrom(*defaults);
+  EXPECT_EQ(b.session_setup, absl::Seconds(930));
+  EXPECT_EQ(b.transaction, absl::Seconds(1500));
+  EXPECT_EQ(DefaultDeliverDeadline(*defaults), absl::Seconds(2490));
+  auto quick = LoadConfig("", {"smtp_data_done_timeout=10s", "smtp_helo_timeout=1m"});
+  ASSERT_TRUE(quick.ok());
+  EXPECT_EQ(DeliveryTimeBudgetFrom(*quick).OneServer(), absl::Seconds(30 + 120 + 300 + 300 + 300 + 120 + 180 + 10));
 }
 
 }  // namespace

@@ -12,6 +12,7 @@ namespace mxd {
 namespace {
 
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 class MemoryContent : public MessageContent {
  public:
@@ -322,6 +323,31 @@ TEST_F(SessionTest, RecipientLimitSplitsTransactionsOnOneConnection) {
   EXPECT_EQ(o[0].reason, "250 queued as T0");
   EXPECT_EQ(o[3].reason, "250 queued as T1");
   EXPECT_EQ(o[4].reason, "250 queued as T2");
+}
+
+// Past start_by (the caller's deadline less one transaction's worst case)
+// the first transaction still runs, but no further one begins: its
+// recipients are deferred with 4.4.7, not left for a caller who is gone.
+TEST_F(SessionTest, NoNewTransactionPastTheCallersStartBy) {
+  settings_.recipient_limit = 1;
+  env_.recipients = {"r1@x.example", "r2@x.example"};
+  env_.start_by = now_ + absl::Seconds(5);
+  Handshake(kEhloPipelining);
+  EXPECT_THAT(Client(), HasSubstr("MAIL FROM:"));
+  Server("250 ok\r\n250 ok\r\n354 go\r\n");
+  EXPECT_THAT(Client(), HasSubstr("\r\n.\r\n"));
+  now_ += absl::Seconds(6);
+  Server("250 queued\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kReady);
+  EXPECT_THAT(Client(), Not(HasSubstr("MAIL FROM")));
+  auto o = session_->TakeOutcomes();
+  EXPECT_EQ(o[0].action, DeliveryAction::kDelivered);
+  EXPECT_EQ(o[1].action, DeliveryAction::kDeferred);
+  EXPECT_EQ(o[1].enhanced, "4.4.7");
+  EXPECT_EQ(o[1].reason,
+            "delivery to mx.example[192.0.2.1] not continued: too little time left before the caller's deadline "
+            "for another mail transaction");
 }
 
 TEST_F(SessionTest, TimeoutsNameThePhase) {
