@@ -90,8 +90,9 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   friend class DeliveryService;
 
  public:
-  DeliverCall(DeliveryService* service, v1::DeliverResponse* response, absl::Time deadline)
-      : service_(service), response_(response), start_(absl::Now()), deadline_(deadline) {
+  DeliverCall(DeliveryService* service, grpc::CallbackServerContext* context, v1::DeliverResponse* response,
+              absl::Time deadline)
+      : service_(service), context_(context), response_(response), start_(absl::Now()), deadline_(deadline) {
     if (service_->active_calls_.fetch_add(1) + 1 > service_->settings_->pending_request_limit) {
       Reply(
           grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
@@ -99,6 +100,10 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
                                     service_->settings_->pending_request_limit, " deliveries in progress")));
       return;
     }
+    // Tells the client the call reached the service: from here on a
+    // failure without kNothingSentTrailer leaves the outcome unknown.
+    context_->AddInitialMetadata(kAcceptedMetadata, "1");
+    StartSendInitialMetadata();
     MXD_TSAN_RELEASE(this);
     StartRead(&request_);
   }
@@ -148,7 +153,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     service_->loop_->Post([this] {
       const grpc::Status cancelled(grpc::StatusCode::CANCELLED, "cancelled by the caller");
       if (attempt_) {
-        Reply(cancelled);  // from here on only the log hears of it
+        Reply(cancelled, /*smtp_may_have_started=*/true);  // from here on only the log hears of it
         attempt_->Cancel(kCancelled);
       } else if (waiting_ && service_->limiter_->Cancel(ticket_)) {
         waiting_ = false;
@@ -169,8 +174,12 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     return grpc::Status(grpc::StatusCode::INVALID_ARGUMENT, std::string(why));
   }
 
-  void Reply(const grpc::Status& status) {
+  // A failure before any SMTP traffic carries the trailer that lets a
+  // client send the message to another replica (docs/clients.md): every
+  // failure but a cancellation during the delivery.
+  void Reply(const grpc::Status& status, bool smtp_may_have_started = false) {
     if (replied_.exchange(true)) return;
+    if (!status.ok() && !smtp_may_have_started) context_->AddTrailingMetadata(kNothingSentTrailer, "1");
     MXD_TSAN_RELEASE(this);
     Finish(status);
   }
@@ -316,6 +325,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   }
 
   DeliveryService* service_;
+  grpc::CallbackServerContext* context_;
   v1::DeliverResponse* response_;
   absl::Time start_;
   v1::DeliverRequest request_;
@@ -362,7 +372,7 @@ grpc::ServerReadReactor<v1::DeliverRequest>* DeliveryService::Deliver(grpc::Call
   const absl::Time when = deadline > std::chrono::system_clock::now() + std::chrono::hours(24 * 365)
                               ? absl::InfiniteFuture()
                               : absl::FromChrono(deadline);
-  return new DeliverCall(this, response, when);
+  return new DeliverCall(this, context, response, when);
 }
 
 }  // namespace mxd

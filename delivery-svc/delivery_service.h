@@ -8,6 +8,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "common/grpc/delivery_metadata.h"
 #include "common/net/event_loop.h"
 #include "delivery-svc/concurrency_limiter.h"
 #include "delivery-svc/connection_cache.h"

@@ -12,12 +12,15 @@
 #include "absl/strings/str_cat.h"
 #include "cli/client/grpc_channel.h"
 #include "cli/client/grpc_status.h"
+#include "common/grpc/delivery_metadata.h"
 #include "common/config/config_loader.h"
 #include "common/config/delivery_time_budget.h"
 #include "mxd/v1/delivery.grpc.pb.h"
 
 namespace mxd::client {
 namespace {
+
+constexpr char kNothingSentPayload[] = "type.mxd.dev/nothing-sent";
 
 v1::DsnNotify NotifyValue(const std::string& s) {
   if (s == "NEVER") return v1::DSN_NOTIFY_NEVER;
@@ -62,6 +65,16 @@ void FillEnvelope(const DeliverEnvelope& in, uint64_t size, v1::Envelope* out) {
 
 }  // namespace
 
+absl::Status MarkNothingSent(absl::Status status) {
+  status.SetPayload(kNothingSentPayload, absl::Cord("1"));
+  return status;
+}
+
+bool NothingWasSent(const absl::Status& status) {
+  return !status.ok() && (status.code() == absl::StatusCode::kInvalidArgument ||
+                          status.GetPayload(kNothingSentPayload).has_value());
+}
+
 absl::StatusOr<absl::Duration> DefaultDeliverTimeout(const std::string& main_cf) {
   absl::StatusOr<Config> config = LoadConfig(main_cf, {});
   if (!config.ok()) return config.status();
@@ -78,6 +91,7 @@ const char* ActionName(DeliverOutcome::Action a) {
 }
 
 namespace {
+
 
 // The response is read as bytes and parsed here, not by gRPC: a response
 // that does not parse (a server that broke the UTF-8 rule of proto3 strings)
@@ -131,7 +145,14 @@ struct DeliverClient::Impl {
     }
     writer->WritesDone();
     grpc::Status st = writer->Finish();
-    if (!st.ok()) return FromGrpcStatus(st);
+    if (!st.ok()) {
+      absl::Status failed = FromGrpcStatus(st);
+      // The service marks every call it takes on, and every failure before
+      // SMTP; anything else may have delivered the message.
+      const bool accepted = ctx.GetServerInitialMetadata().count(kAcceptedMetadata) > 0;
+      const bool said_so = ctx.GetServerTrailingMetadata().count(kNothingSentTrailer) > 0;
+      return !accepted || said_so ? MarkNothingSent(failed) : failed;
+    }
     absl::StatusOr<v1::DeliverResponse> parsed = ParseResponse(raw);
     if (!parsed.ok()) return parsed.status();
     const v1::DeliverResponse& resp = *parsed;

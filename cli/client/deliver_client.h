@@ -58,8 +58,8 @@ class DeliverClient {
   ~DeliverClient();
 
   // A non-OK status is the RPC's failure: INVALID_ARGUMENT for bad input
-  // (nothing was sent), UNAVAILABLE / DEADLINE_EXCEEDED / CANCELLED when the
-  // outcome is unknown; treat those as "try again later".
+  // (nothing was sent); otherwise NothingWasSent() tells whether the
+  // message may have gone out. Treat every failure as "try again later".
   absl::StatusOr<DeliverResult> Deliver(const DeliverEnvelope& envelope, absl::string_view content,
                                         absl::Duration timeout);
   // Streams the message from `fd`: a regular file is sent from where it is;
@@ -75,6 +75,13 @@ class DeliverClient {
 };
 
 const char* ActionName(DeliverOutcome::Action a);
+
+// For a failed Deliver: true when nothing can have gone out over SMTP (the
+// service never took the call, or said so in its trailer), so the message
+// may go to another replica at once. False means the outcome is unknown:
+// defer, never send it elsewhere right away (docs/clients.md).
+bool NothingWasSent(const absl::Status& status);
+absl::Status MarkNothingSent(absl::Status status);
 
 // The deadline to give Deliver when you have no better one: above the
 // service's worst case for one server with the smtp_*_timeout values of

@@ -107,13 +107,15 @@ absl::StatusOr<DeliverResult> DeliveryRouter::DeliverFile(const DeliverEnvelope&
     return absl::InvalidArgumentError("DeliverFile needs a regular file (it is read again on failover)");
   }
   const off_t start = lseek(fd, 0, SEEK_CUR);
-  absl::Status last = absl::UnavailableError("no delivery-svc endpoint");
+  absl::Status last = MarkNothingSent(absl::UnavailableError("no delivery-svc endpoint"));
   const absl::Time deadline = absl::Now() + timeout;
   for (const std::string& endpoint : Candidates(envelope.nexthop)) {
     lseek(fd, start, SEEK_SET);
     auto r = ClientFor(endpoint)->DeliverFd(envelope, fd, deadline - absl::Now());
-    if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable) return r;
-    last = absl::UnavailableError(absl::StrCat(endpoint, ": ", r.status().message()));
+    // Another replica only when this one cannot have sent anything: after
+    // that the outcome is unknown, and sending again could deliver twice.
+    if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable || !NothingWasSent(r.status())) return r;
+    last = MarkNothingSent(absl::UnavailableError(absl::StrCat(endpoint, ": ", r.status().message())));
     if (absl::Now() >= deadline) break;
   }
   return last;

@@ -291,7 +291,13 @@ int RunDeliver(const std::vector<std::string>& args) {
       std::fprintf(stderr, "mxctl: %s\n", std::string(result.status().message()).c_str());
       return EX_DATAERR;
     }
-    std::fprintf(stderr, "mxctl: delivery-svc: %s\n", result.status().ToString().c_str());
+    // Deferred either way; say when the server may have the message already.
+    std::fprintf(stderr, "mxctl: delivery-svc: %s: %s\n",
+                 absl::StatusCodeToString(result.status().code()).c_str(),
+                 std::string(result.status().message()).c_str());
+    if (!client::NothingWasSent(result.status())) {
+      std::fprintf(stderr, "mxctl: the outcome is unknown: the message may have been delivered\n");
+    }
     return EX_TEMPFAIL;
   }
   return Report(*result, json);

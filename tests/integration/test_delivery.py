@@ -752,6 +752,37 @@ class Mxctl(DeliveryTestBase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(f.data()), 1)
 
+    def test_no_failover_once_the_outcome_is_unknown(self):
+        # The replica took the call and sent the message; it dies before the
+        # server's end-of-data reply. The client must not hand the message
+        # to the other replica (that would deliver it twice): 75, and
+        # stderr says the outcome is unknown.
+        import signal
+        msg_file = os.path.join(self.dir, "msg")
+        with open(msg_file, "wb") as fh:
+            fh.write(MESSAGE)
+        doomed = DeliverySvc(self.procs, self.dir)
+        endpoints = [doomed.target, self.svc.target]
+        for _ in range(20):
+            f = self.fault({"DOT": {"delay": 5}})
+            nexthop = "[127.0.0.1]:%d" % f.port
+            if self.ring_owner(endpoints, nexthop) == doomed.target:
+                break
+        self.assertEqual(self.ring_owner(endpoints, nexthop), doomed.target)
+        p = subprocess.Popen([os.path.join(BIN, "mxctl"), "deliver", "--delivery", ",".join(endpoints),
+                              "--resolver", self.resolver, "--from", "s@mxd.test", "--to", "r@mxd.test",
+                              "--nexthop", nexthop, msg_file], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.time() + 10
+        while not f.data() and time.time() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(len(f.data()), 1)
+        doomed.proc.send_signal(signal.SIGKILL)
+        out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 75, err)
+        self.assertIn(b"the outcome is unknown: the message may have been delivered", err)
+        time.sleep(0.5)
+        self.assertEqual(len(f.data()), 1)  # not sent again through the other replica
+
     def test_slow_service_is_tempfail(self):
         import socket
         silent = socket.socket()  # accepts connections, never answers
