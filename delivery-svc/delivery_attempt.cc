@@ -86,16 +86,16 @@ void DeliveryAttempt::TryNext() {
   }
   // Another server only when it could finish before the caller's deadline
   // (the first is always tried), and never for a caller that went away.
-  const bool no_time =
-      next_ > 0 && loop_->Now() + settings_->time_budget.OneServer() > deadline_;
+  const bool no_time = next_ > 0 && loop_->Now() + settings_->time_budget.OneServer() > deadline_;
   if (no_time || !cancelled_.empty()) {
     RecipientOutcome o;
     o.action = DeliveryAction::kDeferred;
     o.enhanced = !cancelled_.empty() ? "4.3.2" : last_was_connect_error_ ? "4.4.1" : last_enhanced_;
-    o.reason = !cancelled_.empty() ? cancelled_
-                                   : absl::StrCat(last_reason_,
-                                                  " (no time left before the caller's deadline to try another "
-                                                  "server)");
+    o.reason = !cancelled_.empty()
+                   ? cancelled_
+                   : absl::StrCat(last_reason_,
+                                  " (no time left before the caller's deadline to try another "
+                                  "server)");
     DeliveryResult r;
     r.outcomes.assign(envelope_->recipients.size(), o);
     return Finish(std::move(r));

@@ -117,7 +117,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
         return Reply(Invalid("the first message of the stream must be the envelope"));
       }
       envelope_ = std::move(*request_.mutable_envelope());
-      if (absl::Status s = CheckEnvelope(envelope_, service_->settings_->message_size_limit, &bad_recipients_);
+      if (absl::Status s =
+              CheckEnvelope(envelope_, service_->settings_->message_size_limit, &bad_recipients_);
           !s.ok())
         return Reply(Invalid(s.message()));
       auto spool = MessageSpool::Create(service_->settings_->spool_directory);
@@ -196,7 +197,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     }
     if (cancelled_.load()) return Reply(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
     Prepare();
-    refs_.fetch_add(1);  // the loop's reference
+    refs_.fetch_add(1);             // the loop's reference
     if (msg_.recipients.empty()) {  // every address was malformed: nothing to send
       service_->loop_->Post([this] { Report({}); });
       return;
@@ -285,7 +286,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   }
 
   static constexpr char kShuttingDown[] = "delivery-svc is shutting down; delivery deferred";
-  static constexpr char kCancelled[] = "the caller cancelled the delivery or its deadline expired; delivery deferred";
+  static constexpr char kCancelled[] =
+      "the caller cancelled the delivery or its deadline expired; delivery deferred";
 
   // Loop thread: one outcome per envelope recipient, in envelope order (the
   // malformed addresses bounced, the others as the delivery decided them).
@@ -294,7 +296,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     size_t next = 0;
     for (const std::string& why : bad_recipients_) {
       if (why.empty()) {
-        outcomes.push_back(next < result.outcomes.size() ? std::move(result.outcomes[next]) : RecipientOutcome{});
+        outcomes.push_back(next < result.outcomes.size() ? std::move(result.outcomes[next])
+                                                         : RecipientOutcome{});
         ++next;
         continue;
       }

@@ -18,7 +18,8 @@ bool IsAtext(unsigned char c) {
 }
 
 absl::Status Bad(absl::string_view address, absl::string_view why) {
-  return absl::InvalidArgumentError(absl::StrCat("address \"", Printable(address.substr(0, 100)), "\": ", why));
+  return absl::InvalidArgumentError(
+      absl::StrCat("address \"", Printable(address.substr(0, 100)), "\": ", why));
 }
 
 }  // namespace

@@ -12,9 +12,9 @@
 #include "absl/strings/str_cat.h"
 #include "cli/client/grpc_channel.h"
 #include "cli/client/grpc_status.h"
-#include "common/grpc/delivery_metadata.h"
 #include "common/config/config_loader.h"
 #include "common/config/delivery_time_budget.h"
+#include "common/grpc/delivery_metadata.h"
 #include "mxd/v1/delivery.grpc.pb.h"
 
 namespace mxd::client {
@@ -91,7 +91,6 @@ const char* ActionName(DeliverOutcome::Action a) {
 }
 
 namespace {
-
 
 // The response is read as bytes and parsed here, not by gRPC: a response
 // that does not parse (a server that broke the UTF-8 rule of proto3 strings)

@@ -114,7 +114,8 @@ absl::StatusOr<DeliverResult> DeliveryRouter::DeliverFile(const DeliverEnvelope&
     auto r = ClientFor(endpoint)->DeliverFd(envelope, fd, deadline - absl::Now());
     // Another replica only when this one cannot have sent anything: after
     // that the outcome is unknown, and sending again could deliver twice.
-    if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable || !NothingWasSent(r.status())) return r;
+    if (r.ok() || r.status().code() != absl::StatusCode::kUnavailable || !NothingWasSent(r.status()))
+      return r;
     last = MarkNothingSent(absl::UnavailableError(absl::StrCat(endpoint, ": ", r.status().message())));
     if (absl::Now() >= deadline) break;
   }

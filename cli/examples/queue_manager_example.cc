@@ -119,8 +119,7 @@ int main(int argc, char** argv) {
         env.nexthop = routes->effective_nexthop;
         env.routes = routes->routes;
         int fd = open(q.path.c_str(), O_RDONLY | O_CLOEXEC);
-        auto result =
-            fd < 0 ? absl::NotFoundError(q.path) : (*router)->DeliverFile(env, fd, deliver_timeout);
+        auto result = fd < 0 ? absl::NotFoundError(q.path) : (*router)->DeliverFile(env, fd, deliver_timeout);
         if (fd >= 0) close(fd);
         if (!result.ok()) {  // outcome unknown: try again later
           for (const std::string& r : rcpts) {

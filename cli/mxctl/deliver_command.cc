@@ -119,7 +119,7 @@ int Report(const client::DeliverResult& r, bool json) {
   }
   // pipe(8) applies one exit code to every recipient of the request: a
   // deferred recipient must never be bounced, so any deferral makes it 75.
-  const DeliverOutcome::Action deciding = deferred ? DeliverOutcome::Action::kDeferred
+  const DeliverOutcome::Action deciding = deferred  ? DeliverOutcome::Action::kDeferred
                                           : bounced ? DeliverOutcome::Action::kBounced
                                                     : DeliverOutcome::Action::kDelivered;
   if (deciding != DeliverOutcome::Action::kDelivered) {
@@ -136,8 +136,8 @@ int Report(const client::DeliverResult& r, bool json) {
     // Postfix's own log records (mxd_destination_recipient_limit = 1 avoids
     // mixing altogether).
     if (delivered + deferred + bounced > 1 && (delivered || (deferred && bounced))) {
-      std::fprintf(stderr, "mixed outcomes in one request (%zu sent, %zu deferred, %zu bounced):\n", delivered,
-                   deferred, bounced);
+      std::fprintf(stderr, "mixed outcomes in one request (%zu sent, %zu deferred, %zu bounced):\n",
+                   delivered, deferred, bounced);
       for (const DeliverOutcome& o : r.outcomes) std::fprintf(stderr, "%s\n", PostfixRecord(o).c_str());
     }
   }
@@ -240,7 +240,8 @@ int RunDeliver(const std::vector<std::string>& args) {
   // DSN (RFC 3461): --notify for every recipient, --orcpt once per --to (or
   // once for a single recipient), --ret and --envid for the message.
   std::vector<std::string> notify;
-  if (auto n = parsed->Get("notify")) notify = absl::StrSplit(absl::AsciiStrToUpper(*n), ',', absl::SkipEmpty());
+  if (auto n = parsed->Get("notify"))
+    notify = absl::StrSplit(absl::AsciiStrToUpper(*n), ',', absl::SkipEmpty());
   for (const std::string& n : notify) {
     if (n != "NEVER" && n != "SUCCESS" && n != "FAILURE" && n != "DELAY") {
       return UsageError(absl::StrCat("--notify: unknown value ", n), kUsage);
@@ -249,8 +250,8 @@ int RunDeliver(const std::vector<std::string>& args) {
   std::vector<std::string> orcpts;
   if (auto o = parsed->values.find("orcpt"); o != parsed->values.end()) orcpts = o->second;
   if (!orcpts.empty() && orcpts.size() != rcpts.size()) {
-    return UsageError(absl::StrCat("--orcpt given ", orcpts.size(), " times for ", rcpts.size(), " recipients"),
-                      kUsage);
+    return UsageError(
+        absl::StrCat("--orcpt given ", orcpts.size(), " times for ", rcpts.size(), " recipients"), kUsage);
   }
   for (size_t i = 0; i < rcpts.size(); ++i) {
     // pipe(8)'s "rfc822;${original_recipient}" is "rfc822;" when Postfix

@@ -177,7 +177,8 @@ TEST(DeliveryTimeBudget, FromTheTimeouts) {
   EXPECT_EQ(DefaultDeliverDeadline(*defaults), absl::Seconds(2490));
   auto quick = LoadConfig("", {"smtp_data_done_timeout=10s", "smtp_helo_timeout=1m"});
   ASSERT_TRUE(quick.ok());
-  EXPECT_EQ(DeliveryTimeBudgetFrom(*quick).OneServer(), absl::Seconds(30 + 120 + 300 + 300 + 300 + 120 + 180 + 10));
+  EXPECT_EQ(DeliveryTimeBudgetFrom(*quick).OneServer(),
+            absl::Seconds(30 + 120 + 300 + 300 + 300 + 120 + 180 + 10));
 }
 
 }  // namespace

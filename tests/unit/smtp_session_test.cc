@@ -345,9 +345,10 @@ TEST_F(SessionTest, NoNewTransactionPastTheCallersStartBy) {
   EXPECT_EQ(o[0].action, DeliveryAction::kDelivered);
   EXPECT_EQ(o[1].action, DeliveryAction::kDeferred);
   EXPECT_EQ(o[1].enhanced, "4.4.7");
-  EXPECT_EQ(o[1].reason,
-            "delivery to mx.example[192.0.2.1] not continued: too little time left before the caller's deadline "
-            "for another mail transaction");
+  EXPECT_EQ(
+      o[1].reason,
+      "delivery to mx.example[192.0.2.1] not continued: too little time left before the caller's deadline "
+      "for another mail transaction");
 }
 
 TEST_F(SessionTest, TimeoutsNameThePhase) {
