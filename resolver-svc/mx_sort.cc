@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "absl/random/distributions.h"
+#include "resolver-svc/own_addresses.h"
 
 namespace mxd {
 
@@ -25,7 +26,7 @@ TruncateResult TruncateAtSelf(std::vector<Route>& routes, const absl::flat_hash_
   TruncateResult r;
   for (const Route& route : routes) {
     for (const std::string& a : route.addresses) {
-      if (own.contains(a)) {
+      if (IsOwnAddress(a, own)) {
         r.found_myself = true;
         r.my_preference = route.preference;
         break;

@@ -81,6 +81,23 @@ std::string CanonicalIpAddress(const std::string& s) {
   return "";
 }
 
+bool IsOwnAddress(const std::string& address, const absl::flat_hash_set<std::string>& own) {
+  std::string a = CanonicalIpAddress(address);
+  if (a.empty()) return false;
+  in6_addr v6;
+  if (inet_pton(AF_INET6, a.c_str(), &v6) == 1 && IN6_IS_ADDR_V4MAPPED(&v6)) {
+    char text[INET_ADDRSTRLEN];
+    if (inet_ntop(AF_INET, &v6.s6_addr[12], text, sizeof(text)) != nullptr) a = text;
+  }
+  if (own.contains(a)) return true;
+  if (a == "0.0.0.0" || a == "::") {
+    for (const std::string& o : own) {
+      if (absl::StartsWith(o, "127.") || o == "::1") return true;
+    }
+  }
+  return false;
+}
+
 absl::StatusOr<absl::flat_hash_set<std::string>> FindOwnAddresses(
     const std::vector<std::string>& inet_interfaces, const std::vector<std::string>& proxy_interfaces) {
   absl::flat_hash_set<std::string> out;

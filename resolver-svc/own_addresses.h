@@ -15,6 +15,12 @@ namespace mxd {
 absl::StatusOr<absl::flat_hash_set<std::string>> FindOwnAddresses(
     const std::vector<std::string>& inet_interfaces, const std::vector<std::string>& proxy_interfaces);
 
+// Whether `address` (canonical text, from DNS) reaches this system, compared
+// as an address: an IPv4-mapped IPv6 address (::ffff:127.0.0.1) is its IPv4
+// address, and the unspecified addresses (0.0.0.0, ::), which connect to
+// the local host, are ours when a loopback address is.
+bool IsOwnAddress(const std::string& address, const absl::flat_hash_set<std::string>& own);
+
 // Canonical text of an IPv4/IPv6 address (brackets and "ipv6:" allowed), or
 // "" when `s` is not an address.
 std::string CanonicalIpAddress(const std::string& s);

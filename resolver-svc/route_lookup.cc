@@ -125,13 +125,17 @@ void RouteLookup::ResolveHop(const NextHop& hop, bool from_config, HopDone done)
     route.addresses = {hop.host};
     std::vector<Route> routes;
     routes.push_back(std::move(route));
-    return done(Finish(hop, std::move(routes), UINT32_MAX, nullptr));
+    // A literal is delivered as given: [127.0.0.1]:10025 is a content
+    // filter, not a loop.
+    return done(Finish(hop, std::move(routes), UINT32_MAX, nullptr, /*loop_detect=*/false));
   }
-  if (hop.kind == NextHop::Kind::kHost) return ResolveSingleHost(hop, hop.host, UINT32_MAX, std::move(done));
+  if (hop.kind == NextHop::Kind::kHost) {
+    return ResolveSingleHost(hop, hop.host, UINT32_MAX, /*loop_detect=*/false, std::move(done));
+  }
   if (settings_->disable_dns_lookups) {
     // No MX lookups without DNS: a configured relay is looked up as a host;
     // a destination domain needs a relay host.
-    if (from_config) return ResolveSingleHost(hop, hop.host, UINT32_MAX, std::move(done));
+    if (from_config) return ResolveSingleHost(hop, hop.host, UINT32_MAX, /*loop_detect=*/false, std::move(done));
     HopResult r;
     r.set = Failure(RouteStatus::kTempFail, "4.3.5",
                     absl::StrCat("mail for ", hop.host,
@@ -141,11 +145,13 @@ void RouteLookup::ResolveHop(const NextHop& hop, bool from_config, HopDone done)
     r.fallback_allowed = true;
     return done(std::move(r));
   }
-  ResolveMx(hop, std::move(done));
+  // Relay hosts from the configuration are delivered as given, as Postfix
+  // delivers relayhost; a destination's MX list is checked for loops.
+  ResolveMx(hop, /*loop_detect=*/!from_config, std::move(done));
 }
 
-void RouteLookup::ResolveMx(const NextHop& hop, HopDone done) {
-  answers_->Lookup(hop.host, ns_t_mx, [this, hop, done = std::move(done)](const DnsAnswer& a) mutable {
+void RouteLookup::ResolveMx(const NextHop& hop, bool loop_detect, HopDone done) {
+  answers_->Lookup(hop.host, ns_t_mx, [this, hop, loop_detect, done = std::move(done)](const DnsAnswer& a) mutable {
     switch (a.status) {
       case DnsStatus::kOk: {
         std::vector<MxRecord> mx = a.mx;
@@ -156,11 +162,11 @@ void RouteLookup::ResolveMx(const NextHop& hop, HopDone done) {
           return done(std::move(r));
         }
         DropRootTargets(mx);
-        if (mx.empty()) return ResolveSingleHost(hop, hop.host, a.ttl, std::move(done));
-        return ResolveMxHosts(hop, std::move(mx), a.ttl, std::move(done));
+        if (mx.empty()) return ResolveSingleHost(hop, hop.host, a.ttl, loop_detect, std::move(done));
+        return ResolveMxHosts(hop, std::move(mx), a.ttl, loop_detect, std::move(done));
       }
       case DnsStatus::kNoData:  // no MX: the domain itself is the mail host (implicit MX)
-        return ResolveSingleHost(hop, hop.host, a.ttl, std::move(done));
+        return ResolveSingleHost(hop, hop.host, a.ttl, loop_detect, std::move(done));
       case DnsStatus::kNotFound: {
         HopResult r;
         r.set = Failure(RouteStatus::kPermFail, "5.1.2", NameServiceError(hop.host, "MX", a.status), a.ttl);
@@ -169,7 +175,7 @@ void RouteLookup::ResolveMx(const NextHop& hop, HopDone done) {
       }
       case DnsStatus::kTempFail: {
         if (settings_->ignore_mx_lookup_error) {
-          return ResolveSingleHost(hop, hop.host, UINT32_MAX, std::move(done));
+          return ResolveSingleHost(hop, hop.host, UINT32_MAX, loop_detect, std::move(done));
         }
         HopResult r;
         r.set =
@@ -181,7 +187,7 @@ void RouteLookup::ResolveMx(const NextHop& hop, HopDone done) {
   });
 }
 
-void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl,
+void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl, bool loop_detect,
                                  HopDone done) {
   SortMxRecords(mx, Random());
   // A host listed twice keeps its best preference.
@@ -196,10 +202,12 @@ void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, u
     std::vector<HostAddresses> hosts;
     size_t pending;
     uint32_t ttl;
+    bool loop_detect;
     HopDone done;
   };
   auto st = std::make_shared<State>();
   st->hop = hop;
+  st->loop_detect = loop_detect;
   st->mx = std::move(unique);
   st->hosts.resize(st->mx.size());
   st->pending = st->mx.size();
@@ -227,13 +235,16 @@ void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, u
         r.addresses = std::move(ha.addresses);
         routes.push_back(std::move(r));
       }
-      st->done(Finish(st->hop, std::move(routes), ttl, failure));
+      // The best preference of the whole list, addresses or not: it tells
+      // a backup MX from the primary (Postfix's smtp_addr.c).
+      st->done(Finish(st->hop, std::move(routes), ttl, failure, st->loop_detect, st->mx.front().preference));
     });
   }
 }
 
-void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl, HopDone done) {
-  LookupHost(host, [this, hop, host, ttl, done = std::move(done)](HostAddresses h) mutable {
+void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl, bool loop_detect,
+                                    HopDone done) {
+  LookupHost(host, [this, hop, host, ttl, loop_detect, done = std::move(done)](HostAddresses h) mutable {
     std::vector<Route> routes;
     const uint32_t t = std::min(ttl, h.ttl);
     if (!h.addresses.empty()) {
@@ -243,21 +254,30 @@ void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host,
       r.addresses = std::move(h.addresses);
       routes.push_back(std::move(r));
     }
-    done(Finish(hop, std::move(routes), t, &h));
+    done(Finish(hop, std::move(routes), t, &h, loop_detect));
   });
 }
 
 RouteLookup::HopResult RouteLookup::Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl,
-                                           const HostAddresses* last_failure) {
+                                           const HostAddresses* last_failure, bool loop_detect,
+                                           uint32_t best_preference) {
   HopResult r;
   const bool had_routes = !routes.empty();
-  TruncateResult t = TruncateAtSelf(routes, settings_->own_addresses);
+  TruncateResult t;
+  if (loop_detect) t = TruncateAtSelf(routes, settings_->own_addresses);
   r.found_myself = t.found_myself;
   if (!routes.empty()) {
     r.set.status = RouteStatus::kOk;
     r.set.enhanced_status = "2.0.0";
     r.set.routes = std::move(routes);
     r.set.ttl = ttl == UINT32_MAX ? UINT32_MAX : ttl;
+    return r;
+  }
+  if (had_routes && best_preference < t.my_preference) {
+    // We are a backup MX and the better ones have no address right now:
+    // wait for them (Postfix's "unable to find primary relay").
+    r.set = Failure(RouteStatus::kTempFail, "4.4.4", absl::StrCat("unable to find primary relay for ", hop.host),
+                    UINT32_MAX);
     return r;
   }
   if (had_routes) {

@@ -48,13 +48,18 @@ class RouteLookup {
   using HostDone = absl::AnyInvocable<void(HostAddresses)>;
 
   void ResolveHop(const NextHop& hop, bool from_config, HopDone done);
-  void ResolveMx(const NextHop& hop, HopDone done);
-  void ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl, HopDone done);
-  void ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl, HopDone done);
+  // `loop_detect`: mail-loop truncation applies (a destination domain's MX
+  // list or implicit MX; never a [host], a literal or a configured relay).
+  void ResolveMx(const NextHop& hop, bool loop_detect, HopDone done);
+  void ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl, bool loop_detect,
+                      HopDone done);
+  void ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl, bool loop_detect,
+                         HopDone done);
   void LookupHost(const std::string& host, HostDone done);
-  // Loop check and final status for a hop's routes.
-  HopResult Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl,
-                   const HostAddresses* last_failure);
+  // Loop check (with `loop_detect`; `best_preference` is the MX list's best,
+  // with or without addresses) and final status for a hop's routes.
+  HopResult Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl, const HostAddresses* last_failure,
+                   bool loop_detect, uint32_t best_preference = 0);
 
   AnswerSource* answers_;
   const ResolverSettings* settings_;

@@ -42,6 +42,14 @@ halfaddr IN MX  20 mx2
 proxied  IN MX  10 mx2
 proxied  IN MX  20 mx3
 relay    IN A   192.0.2.99
+backup   IN MX  10 missing
+backup   IN MX  20 self
+backup   IN MX  30 mx3
+mapped   IN MX  10 selfmapped
+selfmapped IN AAAA ::ffff:127.0.0.254
+unspec   IN MX  10 zero
+zero     IN A   0.0.0.0
+implicitself IN A 127.0.0.254
 xn--bcher-kva IN MX 10 mx2
 """,
     "other.test": """

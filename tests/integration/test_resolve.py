@@ -138,8 +138,35 @@ class Loops(ResolverTest):
         self.assertEqual(resp.status, PERMFAIL)
         self.assertEqual(resp.enhanced_status, "5.4.6")
         self.assertEqual(resp.reason, "mail for looponly.example.test loops back to myself")
-        resp = self.svc.resolve("[127.0.0.254]")
-        self.assertEqual((resp.status, resp.enhanced_status), (PERMFAIL, "5.4.6"))
+        # Our own address in other forms: IPv4-mapped, and 0.0.0.0 (which
+        # reaches the local host) while a loopback address is ours; and a
+        # domain whose implicit MX is this system.
+        for domain in ("mapped.example.test", "unspec.example.test", "implicitself.example.test"):
+            resp = self.svc.resolve(domain)
+            self.assertEqual((resp.status, resp.enhanced_status), (PERMFAIL, "5.4.6"), domain)
+            self.assertEqual(resp.reason, "mail for %s loops back to myself" % domain)
+
+    def test_explicit_hosts_are_delivered_as_given(self):
+        # Truncation is for MX lists: a [host] or literal next hop (a content
+        # filter at [127.0.0.1]:10025) and relayhost go where they say.
+        for hop, host, port in (("[127.0.0.254]", "127.0.0.254", 25), ("[127.0.0.254]:10025", "127.0.0.254", 10025),
+                                ("[self.example.test]:10025", "self.example.test", 10025)):
+            resp = self.svc.resolve(hop)
+            self.assertEqual(resp.status, OK, resp.reason)
+            self.assertEqual([(r.host, r.port, list(r.addresses)) for r in resp.routes],
+                             [(host, port, ["127.0.0.254"])])
+        svc = self.resolver("relayhost=[self.example.test]:10025")
+        resp = svc.resolve("example.test")
+        self.assertEqual(resp.status, OK, resp.reason)
+        self.assertEqual([r.host for r in resp.routes], ["self.example.test"])
+
+    def test_backup_mx_without_primary_is_a_temporary_failure(self):
+        # We are MX 20; MX 10 has no address right now: wait for it (4.4.4),
+        # do not bounce and do not deliver to MX 30 behind us.
+        resp = self.svc.resolve("backup.example.test")
+        self.assertEqual((resp.status, resp.enhanced_status), (TEMPFAIL, "4.4.4"))
+        self.assertEqual(resp.reason, "unable to find primary relay for backup.example.test")
+        self.assertEqual(list(resp.routes), [])
 
     def test_proxy_interfaces(self):
         svc = self.resolver("proxy_interfaces=192.0.2.3")

@@ -1,4 +1,5 @@
 #include "resolver-svc/mx_sort.h"
+#include "resolver-svc/own_addresses.h"
 
 #include <set>
 
@@ -64,6 +65,27 @@ TEST(TruncateAtSelf, NothingOfOursLeavesTheListAlone) {
   TruncateResult t = TruncateAtSelf(r, {"127.0.0.1", "::1"});
   EXPECT_FALSE(t.found_myself);
   EXPECT_EQ(r.size(), 4u);
+}
+
+}  // namespace
+}  // namespace mxd
+
+namespace mxd {
+namespace {
+
+// Our addresses compared as addresses, not strings.
+TEST(OwnAddress, MappedAndUnspecifiedForms) {
+  const absl::flat_hash_set<std::string> own = {"127.0.0.1", "192.0.2.5"};
+  EXPECT_TRUE(IsOwnAddress("127.0.0.1", own));
+  EXPECT_TRUE(IsOwnAddress("::ffff:127.0.0.1", own));
+  EXPECT_TRUE(IsOwnAddress("::ffff:192.0.2.5", own));
+  EXPECT_TRUE(IsOwnAddress("0.0.0.0", own));  // reaches the local host, where a loopback is ours
+  EXPECT_TRUE(IsOwnAddress("::", own));
+  EXPECT_FALSE(IsOwnAddress("192.0.2.6", own));
+  EXPECT_FALSE(IsOwnAddress("::ffff:192.0.2.6", own));
+  const absl::flat_hash_set<std::string> public_only = {"192.0.2.5"};
+  EXPECT_FALSE(IsOwnAddress("0.0.0.0", public_only));
+  EXPECT_FALSE(IsOwnAddress("::", public_only));
 }
 
 }  // namespace
