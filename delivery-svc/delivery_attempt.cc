@@ -26,6 +26,7 @@ DeliveryAttempt::DeliveryAttempt(EventLoop* loop, const DeliverySettings* settin
       cache_(cache),
       nexthop_(std::move(nexthop)),
       envelope_(envelope),
+      trouble_(envelope->recipients.size()),
       deadline_(deadline) {
   // MX routes first, then fallback relays; the address limit applies to
   // each group, as Postfix applies it to the MX list and the relays.
@@ -37,7 +38,7 @@ DeliveryAttempt::DeliveryAttempt(EventLoop* loop, const DeliverySettings* settin
         const bool v6 = IsIpv6(ip);
         if ((v6 && !settings_->use_ipv6) || (!v6 && !settings_->use_ipv4)) continue;
         if (settings_->mx_address_limit > 0 && taken >= settings_->mx_address_limit) break;
-        candidates_.push_back({SmtpPeer{r.host, ip, r.port}});
+        candidates_.push_back({SmtpPeer{r.host, ip, r.port}, fallback});
         ++taken;
       }
     }
@@ -53,8 +54,9 @@ void DeliveryAttempt::Start(Done done) {
   done_ = std::move(done);
   if (std::unique_ptr<SmtpConnection> cached = cache_->Take(nexthop_)) {
     conn_ = std::move(cached);
+    cached_session_ = true;
     conn_->SetEventCallback([this](SmtpConnection::Event e) { OnEvent(e); });
-    conn_->session().StartMessage(envelope_, loop_->Now());
+    conn_->session().StartMessage(OpenPart(), loop_->Now());
     conn_->Pump();
     return;
   }
@@ -68,42 +70,74 @@ void DeliveryAttempt::DisposeConnection() {
   loop_->Post([dead = std::shared_ptr<SmtpConnection>(std::move(conn_))] {});
 }
 
+const MessageEnvelope* DeliveryAttempt::OpenPart() {
+  if (trouble_.open().size() == envelope_->recipients.size()) return envelope_;
+  part_ = *envelope_;
+  part_.recipients.clear();
+  part_.dsn.clear();
+  for (size_t i : trouble_.open()) {
+    part_.recipients.push_back(envelope_->recipients[i]);
+    if (i < envelope_->dsn.size()) part_.dsn.push_back(envelope_->dsn[i]);
+  }
+  return &part_;
+}
+
+size_t DeliveryAttempt::NextCandidate() {
+  // smtp_mx_session_limit: once that many sessions with the MX hosts got as
+  // far as the mail transaction, the rest of them are skipped and the
+  // fallback relays get as many.
+  const size_t limit = settings_->mx_session_limit;
+  while (next_ < candidates_.size() && limit > 0 && sessions_[candidates_[next_].fallback] >= limit) ++next_;
+  return next_;
+}
+
+void DeliveryAttempt::FinishWith(const RecipientOutcome& fallback) {
+  DeliveryResult r;
+  r.outcomes = trouble_.Finish(fallback);
+  r.transcript = std::move(transcript_);
+  Finish(std::move(r));
+}
+
 void DeliveryAttempt::TryNext() {
   if (finished_) return;
-  if (next_ >= candidates_.size()) {
-    RecipientOutcome o;
-    o.action = DeliveryAction::kDeferred;
+  RecipientOutcome o;  // for recipients no server answered for
+  o.action = DeliveryAction::kDeferred;
+  o.enhanced = last_was_connect_error_ ? "4.4.1" : last_enhanced_;
+  o.reason = last_reason_;
+  if (trouble_.done()) return FinishWith(o);
+  if (NextCandidate() >= candidates_.size()) {
     if (candidates_.empty()) {
       o.enhanced = "4.4.4";
       o.reason = absl::StrCat("no usable address for ", nexthop_, " (inet_protocols)");
-    } else {
-      o.enhanced = last_was_connect_error_ ? "4.4.1" : last_enhanced_;
-      o.reason = last_reason_;
     }
-    DeliveryResult r;
-    r.outcomes.assign(envelope_->recipients.size(), o);
-    return Finish(std::move(r));
+    return FinishWith(o);
+  }
+  if (!cancelled_.empty()) {
+    o.enhanced = "4.3.2";
+    o.reason = cancelled_;
+    return FinishWith(o);
   }
   // Another server only when it could finish before the caller's deadline
-  // (the first is always tried), and never for a caller that went away.
-  const bool no_time = next_ > 0 && loop_->Now() + settings_->time_budget.OneServer() > deadline_;
-  if (no_time || !cancelled_.empty()) {
-    RecipientOutcome o;
-    o.action = DeliveryAction::kDeferred;
-    o.enhanced = !cancelled_.empty() ? "4.3.2" : last_was_connect_error_ ? "4.4.1" : last_enhanced_;
-    o.reason = !cancelled_.empty()
-                   ? cancelled_
-                   : absl::StrCat(last_reason_,
-                                  " (no time left before the caller's deadline to try another "
-                                  "server)");
+  // (the first is always tried).
+  if (next_ > 0 && loop_->Now() + settings_->time_budget.OneServer() > deadline_) {
+    o.reason =
+        absl::StrCat(last_reason_, " (no time left before the caller's deadline to try another server)");
+    // Those a server answered keep their own reason, with the same note.
     DeliveryResult r;
-    r.outcomes.assign(envelope_->recipients.size(), o);
+    r.outcomes = trouble_.Finish(o);
+    for (RecipientOutcome& x : r.outcomes) {
+      if (x.action == DeliveryAction::kDeferred && x.may_try_elsewhere && x.reason != o.reason) {
+        x.reason += " (no time left before the caller's deadline to try another server)";
+      }
+    }
+    r.transcript = std::move(transcript_);
     return Finish(std::move(r));
   }
   ConnectTo(candidates_[next_++].peer, /*no_starttls=*/false);
 }
 
 void DeliveryAttempt::ConnectTo(const SmtpPeer& peer, bool no_starttls) {
+  cached_session_ = false;
   ConnectionTls tls;
   tls.context = settings_->tls_context.get();
   if (settings_->tls_policies) tls.policy = settings_->tls_policies->For(nexthop_);
@@ -132,7 +166,7 @@ void DeliveryAttempt::ConnectTo(const SmtpPeer& peer, bool no_starttls) {
     }
   }
   conn_ = std::make_unique<SmtpConnection>(loop_, settings_->session, peer, std::move(sec), std::move(tls));
-  conn_->Connect(envelope_, settings_->connect_timeout, [this](SmtpConnection::Event e) { OnEvent(e); });
+  conn_->Connect(OpenPart(), settings_->connect_timeout, [this](SmtpConnection::Event e) { OnEvent(e); });
 }
 
 void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
@@ -141,16 +175,21 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
     case SmtpConnection::Event::kConnectFailed:
       last_reason_ = conn_->connect_error();
       last_was_connect_error_ = true;
+      trouble_.ServerFailed();
       DisposeConnection();
       return TryNext();
     case SmtpConnection::Event::kMessageFinished: {
       SmtpSession& s = conn_->session();
-      DeliveryResult r;
-      r.outcomes = s.TakeOutcomes();
-      if (s.protocol_error()) r.transcript = s.transcript();
+      std::vector<RecipientOutcome> outcomes = s.TakeOutcomes();
       LogDebugPeer(s);
+      if (s.handshake_completed() && !cached_session_) ++sessions_[CurrentGroup()];
+      if (s.protocol_error()) transcript_ = s.transcript();
+      last_reason_ = s.failure_reason();
+      last_enhanced_ = s.failure_enhanced().empty() ? "4.4.2" : s.failure_enhanced();
+      last_was_connect_error_ = false;
       cache_->Release(nexthop_, std::move(conn_));
-      return Finish(std::move(r));
+      trouble_.Absorb(std::move(outcomes));
+      return TryNext();
     }
     case SmtpConnection::Event::kClosed: {
       SmtpSession& s = conn_->session();
@@ -164,18 +203,21 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
         DisposeConnection();
         return ConnectTo(peer, /*no_starttls=*/true);
       }
-      if (s.try_next_address()) {
-        DisposeConnection();
-        return TryNext();
-      }
-      // Closed without finishing the message (should not happen: the session
-      // decides every recipient before it closes); defer what is left.
-      DeliveryResult r;
-      r.outcomes = s.TakeOutcomes();
+      // A reused connection is not a new session (nor is its failed probe).
+      if (s.handshake_completed() && !cached_session_) ++sessions_[CurrentGroup()];
+      if (s.protocol_error()) transcript_ = s.transcript();
+      // try_next_address(): nothing was decided (the outcomes say so too).
+      trouble_.Absorb(s.TakeOutcomes());
       DisposeConnection();
-      return Finish(std::move(r));
+      return TryNext();
     }
   }
+}
+
+size_t DeliveryAttempt::CurrentGroup() const {
+  // The server of the session that just ended: the candidate before next_
+  // (a cached connection counts as an MX host).
+  return next_ > 0 && candidates_[next_ - 1].fallback ? 1 : 0;
 }
 
 // debug_peer_list: the whole conversation with matching servers goes to the
@@ -200,20 +242,17 @@ void DeliveryAttempt::Finish(DeliveryResult result) {
 
 void DeliveryAttempt::Shutdown(const std::string& reason) {
   if (finished_) return;
-  DeliveryResult r;
   if (conn_ && !conn_->closed() && conn_->has_session()) {
     conn_->SetEventCallback(nullptr);
     conn_->session().Abandon(reason);
-    r.outcomes = conn_->session().TakeOutcomes();
-  } else {
-    RecipientOutcome o;
-    o.action = DeliveryAction::kDeferred;
-    o.enhanced = "4.3.2";
-    o.reason = reason;
-    r.outcomes.assign(envelope_->recipients.size(), o);
+    trouble_.Absorb(conn_->session().TakeOutcomes());
   }
   DisposeConnection();
-  Finish(std::move(r));
+  RecipientOutcome o;  // what is still open
+  o.action = DeliveryAction::kDeferred;
+  o.enhanced = "4.3.2";
+  o.reason = reason;
+  FinishWith(o);
 }
 
 void DeliveryAttempt::Cancel(const std::string& reason) {

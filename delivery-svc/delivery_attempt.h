@@ -1,9 +1,11 @@
 // One message's delivery over the routes from Resolve (Postfix's
 // smtp_connect.c): take a cached connection to the next hop if there is one,
 // otherwise walk the addresses in order (fallback relays last, at most
-// smtp_mx_address_limit), moving on after connection failures and skipped
-// greetings; once a server has greeted us, its answers decide. Every
-// recipient ends with exactly one outcome. Loop thread only.
+// smtp_mx_address_limit each), moving on after connection failures and
+// skipped greetings, and with the recipients that met a temporary failure
+// (smtp_trouble.h) until smtp_mx_session_limit sessions got as far as the
+// mail transaction. Every recipient ends with exactly one outcome. Loop
+// thread only.
 #pragma once
 
 #include <functional>
@@ -17,6 +19,7 @@
 #include "delivery-svc/delivery_settings.h"
 #include "delivery-svc/smtp_connection.h"
 #include "delivery-svc/smtp_session.h"
+#include "delivery-svc/smtp_trouble.h"
 
 namespace mxd {
 
@@ -58,8 +61,19 @@ class DeliveryAttempt {
  private:
   struct Candidate {
     SmtpPeer peer;
+    bool fallback = false;
   };
   void TryNext();
+  // The next candidate the session limits allow, or candidates_.size().
+  size_t NextCandidate();
+  // The open recipients as the next session's message.
+  const MessageEnvelope* OpenPart();
+  // A session ended: its outcomes go to trouble_, then the next server.
+  void SessionOver(SmtpSession& s, std::vector<RecipientOutcome> outcomes);
+  void FinishWith(const RecipientOutcome& fallback);
+  // 0 for an MX host (or a cached connection), 1 for a fallback relay: the
+  // server of the session that just ended.
+  size_t CurrentGroup() const;
   // Connects to one server with the TLS and SASL settings for it.
   void ConnectTo(const SmtpPeer& peer, bool no_starttls);
   void OnEvent(SmtpConnection::Event e);
@@ -74,7 +88,12 @@ class DeliveryAttempt {
   const MessageEnvelope* envelope_;
   std::vector<Candidate> candidates_;
   size_t next_ = 0;
+  bool cached_session_ = false;  // the current connection came from the cache
+  size_t sessions_[2] = {0, 0};  // sessions that reached MAIL FROM: MX hosts, fallback relays
+  DeliveryTrouble trouble_;
+  MessageEnvelope part_;  // the open recipients, for the current session
   std::unique_ptr<SmtpConnection> conn_;
+  std::vector<std::string> transcript_;  // of the last protocol error
   std::string last_reason_;
   std::string last_enhanced_ = "4.4.2";
   bool last_was_connect_error_ = true;

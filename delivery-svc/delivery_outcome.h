@@ -18,6 +18,10 @@ struct RecipientOutcome {
   std::string ip;
   bool dsn_passed = false;
   TlsSessionInfo tls;  // the session's TLS, when it used TLS
+  // Deferred, and this server certainly did not take the message for the
+  // recipient (a 4xx reply, or a failure before the end of the content
+  // went out): another server may be tried for it (smtp_trouble.h).
+  bool may_try_elsewhere = false;
 };
 
 }  // namespace mxd

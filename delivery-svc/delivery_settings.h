@@ -26,6 +26,7 @@ struct DeliverySettings {
   absl::Duration cache_time_limit = absl::Seconds(2);
   absl::Duration reuse_time_limit = absl::Seconds(300);
   size_t mx_address_limit = 5;
+  size_t mx_session_limit = 2;
   std::vector<std::string> debug_peer_list;
   int debug_peer_level = 2;
   size_t session_limit = 1000;

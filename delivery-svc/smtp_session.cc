@@ -173,6 +173,7 @@ RecipientOutcome SmtpSession::FromReply(const SmtpReply& r, Phase phase) const {
   }
   o.action = r.code / 100 == 5 ? DeliveryAction::kBounced : DeliveryAction::kDeferred;
   if (o.action == DeliveryAction::kDeferred && o.enhanced[0] != '4') o.enhanced = "4.0.0";
+  o.may_try_elsewhere = o.action == DeliveryAction::kDeferred;  // a reply that refused it
   if (phase == Phase::kGreeting) {
     o.reason = absl::StrCat("host ", peer_.Name(), " refused to talk to me: ", r.Quoted());
   } else {
@@ -198,6 +199,9 @@ RecipientOutcome SmtpSession::Deferred(const std::string& reason, absl::string_v
   o.host = peer_.host;
   o.ip = peer_.ip;
   o.tls = tls_;
+  // Once the end of the content is out, the server may have taken it even
+  // though no reply came: never to another server then.
+  o.may_try_elsewhere = !awaiting_final_reply();
   return o;
 }
 
@@ -225,8 +229,11 @@ void SmtpSession::Fail(const std::string& reason, absl::Time /*now*/, bool try_n
 }
 
 std::vector<RecipientOutcome> SmtpSession::TakeOutcomes() {
-  std::vector<RecipientOutcome> out =
-      rcpts_.Take(Deferred(failure_reason_.empty() ? "delivery was not completed" : failure_reason_));
+  RecipientOutcome open = Deferred(failure_reason_.empty() ? "delivery was not completed" : failure_reason_);
+  // Still open: elsewhere only when this server never got as far as the
+  // message (the try-next-address case); otherwise be safe.
+  open.may_try_elsewhere = try_next_address_;
+  std::vector<RecipientOutcome> out = rcpts_.Take(open);
   msg_ = nullptr;
   return out;
 }
@@ -302,8 +309,8 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
 
 // 421: the server is closing the connection (RFC 5321 section 3.8), so
 // nothing more will be answered here, not even a fallback to HELO or plain
-// text. After the greeting no error moves on to the next address (smtp(8)):
-// what is still open is deferred with this reply.
+// text. What is still open is deferred with this reply; the attempt may
+// give it to the next server (smtp_trouble.h).
 void SmtpSession::ServerClosing(Phase phase, const SmtpReply& reply, absl::Time now) {
   const RecipientOutcome o = FromReply(reply, phase);
   if (msg_ != nullptr && !message_finished_) {
@@ -499,13 +506,16 @@ bool SmtpSession::awaiting_final_reply() const {
 }
 
 void SmtpSession::BeginTransaction(absl::Time now) {
+  handshake_completed_ = true;
   const size_t n = msg_->recipients.size();
   if (txn_end_ >= n) return FinishMessage();
   if (txn_end_ > 0 && now > msg_->start_by) {
-    rcpts_.DecideRemaining(Deferred(absl::StrCat("delivery to ", peer_.Name(),
-                                                 " not continued: too little time left before the caller's "
-                                                 "deadline for another mail transaction"),
-                                    "4.4.7"));
+    RecipientOutcome o = Deferred(absl::StrCat("delivery to ", peer_.Name(),
+                                               " not continued: too little time left before the caller's "
+                                               "deadline for another mail transaction"),
+                                  "4.4.7");
+    o.may_try_elsewhere = false;
+    rcpts_.DecideRemaining(o);
     return FinishMessage();
   }
   if (need_rset_) {
@@ -838,6 +848,7 @@ void SmtpSession::Abandon(const std::string& reason) {
   failure_reason_ = reason;
   if (msg_ != nullptr && !message_finished_) {
     RecipientOutcome o = Deferred(reason, "4.3.2");
+    o.may_try_elsewhere = false;
     rcpts_.DecideRemaining(o);
     message_finished_ = true;
   }

@@ -172,6 +172,10 @@ class SmtpSession {
   const std::string& failure_reason() const { return failure_reason_; }
   const std::string& failure_enhanced() const { return failure_enhanced_; }
 
+  // The greeting, EHLO and TLS handshake completed and a mail transaction
+  // began: a session that counts against smtp_mx_session_limit.
+  bool handshake_completed() const { return handshake_completed_; }
+
   // The current message is over: every recipient has an outcome.
   bool message_finished() const { return message_finished_; }
   // The end of the content is on its way or out ("." or BDAT LAST) and its
@@ -280,6 +284,7 @@ class SmtpSession {
   const MessageEnvelope* msg_ = nullptr;
   RecipientTable rcpts_;
   bool message_finished_ = false;
+  bool handshake_completed_ = false;
   size_t txn_begin_ = 0, txn_end_ = 0;  // recipients [begin, end) of this transaction
   std::vector<size_t> accepted_;
   bool mail_accepted_ = false;

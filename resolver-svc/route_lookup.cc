@@ -135,7 +135,8 @@ void RouteLookup::ResolveHop(const NextHop& hop, bool from_config, HopDone done)
   if (settings_->disable_dns_lookups) {
     // No MX lookups without DNS: a configured relay is looked up as a host;
     // a destination domain needs a relay host.
-    if (from_config) return ResolveSingleHost(hop, hop.host, UINT32_MAX, /*loop_detect=*/false, std::move(done));
+    if (from_config)
+      return ResolveSingleHost(hop, hop.host, UINT32_MAX, /*loop_detect=*/false, std::move(done));
     HopResult r;
     r.set = Failure(RouteStatus::kTempFail, "4.3.5",
                     absl::StrCat("mail for ", hop.host,
@@ -151,44 +152,46 @@ void RouteLookup::ResolveHop(const NextHop& hop, bool from_config, HopDone done)
 }
 
 void RouteLookup::ResolveMx(const NextHop& hop, bool loop_detect, HopDone done) {
-  answers_->Lookup(hop.host, ns_t_mx, [this, hop, loop_detect, done = std::move(done)](const DnsAnswer& a) mutable {
-    switch (a.status) {
-      case DnsStatus::kOk: {
-        std::vector<MxRecord> mx = a.mx;
-        if (IsNullMx(mx)) {
-          HopResult r;
-          r.set = Failure(RouteStatus::kPermFail, "5.1.10",
-                          absl::StrCat("Domain ", hop.host, " does not accept mail (nullMX)"), a.ttl);
-          return done(std::move(r));
+  answers_->Lookup(
+      hop.host, ns_t_mx, [this, hop, loop_detect, done = std::move(done)](const DnsAnswer& a) mutable {
+        switch (a.status) {
+          case DnsStatus::kOk: {
+            std::vector<MxRecord> mx = a.mx;
+            if (IsNullMx(mx)) {
+              HopResult r;
+              r.set = Failure(RouteStatus::kPermFail, "5.1.10",
+                              absl::StrCat("Domain ", hop.host, " does not accept mail (nullMX)"), a.ttl);
+              return done(std::move(r));
+            }
+            DropRootTargets(mx);
+            if (mx.empty()) return ResolveSingleHost(hop, hop.host, a.ttl, loop_detect, std::move(done));
+            return ResolveMxHosts(hop, std::move(mx), a.ttl, loop_detect, std::move(done));
+          }
+          case DnsStatus::kNoData:  // no MX: the domain itself is the mail host (implicit MX)
+            return ResolveSingleHost(hop, hop.host, a.ttl, loop_detect, std::move(done));
+          case DnsStatus::kNotFound: {
+            HopResult r;
+            r.set =
+                Failure(RouteStatus::kPermFail, "5.1.2", NameServiceError(hop.host, "MX", a.status), a.ttl);
+            r.fallback_allowed = true;
+            return done(std::move(r));
+          }
+          case DnsStatus::kTempFail: {
+            if (settings_->ignore_mx_lookup_error) {
+              return ResolveSingleHost(hop, hop.host, UINT32_MAX, loop_detect, std::move(done));
+            }
+            HopResult r;
+            r.set = Failure(RouteStatus::kTempFail, "4.4.3", NameServiceError(hop.host, "MX", a.status),
+                            UINT32_MAX);
+            r.fallback_allowed = true;
+            return done(std::move(r));
+          }
         }
-        DropRootTargets(mx);
-        if (mx.empty()) return ResolveSingleHost(hop, hop.host, a.ttl, loop_detect, std::move(done));
-        return ResolveMxHosts(hop, std::move(mx), a.ttl, loop_detect, std::move(done));
-      }
-      case DnsStatus::kNoData:  // no MX: the domain itself is the mail host (implicit MX)
-        return ResolveSingleHost(hop, hop.host, a.ttl, loop_detect, std::move(done));
-      case DnsStatus::kNotFound: {
-        HopResult r;
-        r.set = Failure(RouteStatus::kPermFail, "5.1.2", NameServiceError(hop.host, "MX", a.status), a.ttl);
-        r.fallback_allowed = true;
-        return done(std::move(r));
-      }
-      case DnsStatus::kTempFail: {
-        if (settings_->ignore_mx_lookup_error) {
-          return ResolveSingleHost(hop, hop.host, UINT32_MAX, loop_detect, std::move(done));
-        }
-        HopResult r;
-        r.set =
-            Failure(RouteStatus::kTempFail, "4.4.3", NameServiceError(hop.host, "MX", a.status), UINT32_MAX);
-        r.fallback_allowed = true;
-        return done(std::move(r));
-      }
-    }
-  });
+      });
 }
 
-void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl, bool loop_detect,
-                                 HopDone done) {
+void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl,
+                                 bool loop_detect, HopDone done) {
   SortMxRecords(mx, Random());
   // A host listed twice keeps its best preference.
   std::vector<MxRecord> unique;
@@ -242,8 +245,8 @@ void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, u
   }
 }
 
-void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl, bool loop_detect,
-                                    HopDone done) {
+void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host, uint32_t ttl,
+                                    bool loop_detect, HopDone done) {
   LookupHost(host, [this, hop, host, ttl, loop_detect, done = std::move(done)](HostAddresses h) mutable {
     std::vector<Route> routes;
     const uint32_t t = std::min(ttl, h.ttl);
@@ -276,8 +279,8 @@ RouteLookup::HopResult RouteLookup::Finish(const NextHop& hop, std::vector<Route
   if (had_routes && best_preference < t.my_preference) {
     // We are a backup MX and the better ones have no address right now:
     // wait for them (Postfix's "unable to find primary relay").
-    r.set = Failure(RouteStatus::kTempFail, "4.4.4", absl::StrCat("unable to find primary relay for ", hop.host),
-                    UINT32_MAX);
+    r.set = Failure(RouteStatus::kTempFail, "4.4.4",
+                    absl::StrCat("unable to find primary relay for ", hop.host), UINT32_MAX);
     return r;
   }
   if (had_routes) {

@@ -58,8 +58,8 @@ class RouteLookup {
   void LookupHost(const std::string& host, HostDone done);
   // Loop check (with `loop_detect`; `best_preference` is the MX list's best,
   // with or without addresses) and final status for a hop's routes.
-  HopResult Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl, const HostAddresses* last_failure,
-                   bool loop_detect, uint32_t best_preference = 0);
+  HopResult Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl,
+                   const HostAddresses* last_failure, bool loop_detect, uint32_t best_preference = 0);
 
   AnswerSource* answers_;
   const ResolverSettings* settings_;

@@ -330,6 +330,18 @@ const ParameterSpec kParameters[] = {
      .users = kDeliverySvc,
      .min = 0,
      .max = 1073741824},
+    {.name = "smtp_mx_session_limit",
+     .type = ParamType::kInt,
+     .default_value = "2",
+     .description =
+         "The most SMTP sessions per delivery that complete the greeting, EHLO and TLS handshake "
+         "before the MX hosts are given up (then the fallback relays get as many); 0: no limit. A "
+         "recipient with a temporary failure (4xx, timeout, lost connection before the end of the "
+         "content) goes to the next server meanwhile, as in Postfix 2.3 and later; 1 gives the old "
+         "rule that no error after the greeting moves on.",
+     .users = kDeliverySvc,
+     .min = 0,
+     .max = 1073741824},
     {.name = "debug_peer_list",
      .type = ParamType::kList,
      .default_value = "",

@@ -128,6 +128,9 @@ def start_service(procs, argv, port_file, log_path, confined=False):
         return proc, int(f.read())
 
 
+DEFAULT_DELIVER_TIMEOUT = 2490  # client::DefaultDeliverTimeout() with Postfix's defaults
+
+
 class DeliverySvc:
     count = 0
 
@@ -155,7 +158,7 @@ class DeliverySvc:
             return [json.loads(l) for l in f if l.startswith("{")]
 
     def deliver(self, content, recipients, port, sender="sender@mxd.test", host="127.0.0.1",
-                addresses=("127.0.0.1",), routes=None, timeout=60, body_type=delivery_pb2.BODY_TYPE_7BIT,
+                addresses=("127.0.0.1",), routes=None, timeout=None, body_type=delivery_pb2.BODY_TYPE_7BIT,
                 message_size=None, arrival=None, nexthop=None, chunk=4096, envelope_extra=None):
         if isinstance(content, str):
             content = content.encode()
@@ -171,6 +174,12 @@ class DeliverySvc:
             env.arrival_time.seconds = int(arrival)
         if envelope_extra:
             envelope_extra(env)
+
+        # Like mxctl and the client library: one server's worst case with
+        # Postfix's default timeouts plus a minute (docs/delivery.md). A
+        # shorter deadline stops delivery-svc from trying another server.
+        if timeout is None:
+            timeout = DEFAULT_DELIVER_TIMEOUT
 
         def requests():
             yield delivery_pb2.DeliverRequest(envelope=env)
