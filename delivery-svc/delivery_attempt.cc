@@ -4,6 +4,7 @@
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_split.h"
 #include "common/log/json_log.h"
 #include "common/nexthop/nexthop.h"
 #include "delivery-svc/peer_match.h"
@@ -150,6 +151,11 @@ void DeliveryAttempt::ConnectTo(const SmtpPeer& peer, bool no_starttls) {
   sec.tls_level = tls.policy.level;
   sec.wrappermode = settings_->tls_wrappermode;
   sec.no_starttls = no_starttls;
+  if (settings_->pix_workaround_maps) {
+    if (std::optional<std::string> words = settings_->pix_workaround_maps->Find(peer.ip)) {
+      sec.pix_workarounds = absl::StrSplit(*words, absl::ByAnyChar(", \t"), absl::SkipEmpty());
+    }
+  }
   if (settings_->sasl && settings_->sasl_passwords) {
     // Postfix's order: the next hop as given, then the server's name.
     std::optional<std::string> entry = settings_->sasl_passwords->Find(nexthop_);

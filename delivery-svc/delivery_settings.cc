@@ -29,6 +29,7 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c) {
   s.quit_timeout = c.GetTime("smtp_quit_timeout");
   s.rset_timeout = c.GetTime("smtp_rset_timeout");
   s.pix_delay = c.GetTime("smtp_pix_workaround_delay_time");
+  s.pix_workarounds = c.GetList("smtp_pix_workarounds");
   const int64_t line_limit = c.GetInt("smtp_line_length_limit");
   s.line_length_limit = line_limit == 0 ? SIZE_MAX : static_cast<size_t>(line_limit);
   s.recipient_limit = static_cast<size_t>(c.GetInt("smtp_destination_recipient_limit"));
@@ -105,6 +106,11 @@ absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, DeliverySettings*
   if (!over_tls.ok()) return named("smtp_sasl_tls_security_options", over_tls.status());
   d->sasl_options = *plain;
   d->sasl_tls_options = *over_tls;
+  if (!c.GetString("smtp_pix_workaround_maps").empty()) {
+    absl::StatusOr<LookupTable> pix = LookupTable::Load(c.GetString("smtp_pix_workaround_maps"));
+    if (!pix.ok()) return named("smtp_pix_workaround_maps", pix.status());
+    d->pix_workaround_maps = std::make_shared<LookupTable>(std::move(*pix));
+  }
   if (!c.GetBool("smtp_sasl_auth_enable")) return absl::OkStatus();
   absl::StatusOr<LookupTable> passwords = LookupTable::Load(c.GetString("smtp_sasl_password_maps"));
   if (!passwords.ok()) return named("smtp_sasl_password_maps", passwords.status());

@@ -45,6 +45,7 @@ struct DeliverySettings {
   std::shared_ptr<const TlsPolicyTable> tls_policies;
   std::shared_ptr<const SaslClient> sasl;  // null unless smtp_sasl_auth_enable
   std::shared_ptr<const LookupTable> sasl_passwords;
+  std::shared_ptr<const LookupTable> pix_workaround_maps;  // server IP -> workarounds
   std::vector<std::string> sasl_mechanism_filter;
   SaslSecurityOptions sasl_options;
   SaslSecurityOptions sasl_tls_options;

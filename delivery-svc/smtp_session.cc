@@ -320,10 +320,27 @@ void SmtpSession::ServerClosing(Phase phase, const SmtpReply& reply, absl::Time 
   Fail(o.reason, now, false, o.enhanced);
 }
 
+// A Cisco PIX firewall's greeting hides the server's ("220 *****...");
+// Postfix checks for nothing but those characters (smtp_proto.c).
+bool IsPixGreeting(const SmtpReply& reply) {
+  const std::string all = reply.Quoted();
+  return all.find_first_not_of("20 *\t") == std::string::npos;
+}
+
 void SmtpSession::HandleGreeting(const SmtpReply& reply, absl::Time now) {
   if (Accepted(reply)) {
     greeted_ = true;
-    const bool ehlo = !s_.never_send_ehlo &&
+    // PIX workarounds: where smtp_pix_workaround_maps says so, or for a
+    // greeting that looks like one, and nowhere else.
+    const std::vector<std::string> none;
+    const std::vector<std::string>& pix = sec_.pix_workarounds   ? *sec_.pix_workarounds
+                                          : IsPixGreeting(reply) ? s_.pix_workarounds
+                                                                 : none;
+    const auto has = [&pix](absl::string_view w) {
+      return std::find(pix.begin(), pix.end(), w) != pix.end();
+    };
+    pix_delay_dotcrlf_ = has("delay_dotcrlf");
+    const bool ehlo = !s_.never_send_ehlo && !has("disable_esmtp") &&
                       (s_.always_send_ehlo || absl::StrContains(absl::AsciiStrToUpper(reply.text), "ESMTP"));
     Send(ehlo ? Phase::kEhlo : Phase::kHelo, absl::StrCat(ehlo ? "EHLO " : "HELO ", s_.helo_name));
     last_activity_ = now;
@@ -758,7 +775,7 @@ void SmtpSession::PumpBody(absl::Time now) {
     if (piece.empty()) {
       encoder_.Finish(&out_);
       in_body_ = false;
-      if (msg_->pix_workaround) {
+      if (msg_->pix_workaround && pix_delay_dotcrlf_) {
         // Cisco PIX: the final dot goes in a packet of its own, later.
         pix_waiting_ = true;
         last_activity_ = now;

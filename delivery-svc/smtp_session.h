@@ -47,6 +47,8 @@ struct SessionSettings {
   absl::Duration quit_timeout = absl::Seconds(300);
   absl::Duration rset_timeout = absl::Seconds(20);
   absl::Duration pix_delay = absl::Seconds(10);
+  // smtp_pix_workarounds: what a server with a PIX-like greeting gets.
+  std::vector<std::string> pix_workarounds = {"disable_esmtp", "delay_dotcrlf"};
   absl::Duration starttls_timeout = absl::Seconds(300);
   size_t line_length_limit = 998;
   size_t recipient_limit = 50;
@@ -72,6 +74,9 @@ struct SessionSecurity {
   SaslSecurityOptions sasl_options;           // smtp_sasl_security_options
   SaslSecurityOptions sasl_tls_options;       // smtp_sasl_tls_security_options
   bool sasl_soft_bounce = true;               // smtp_sasl_auth_soft_bounce
+  // smtp_pix_workaround_maps' entry for this server's address, when it has
+  // one (it overrides what the greeting suggests).
+  std::optional<std::vector<std::string>> pix_workarounds;
 };
 
 struct SmtpPeer {
@@ -105,7 +110,9 @@ struct MessageEnvelope {
   bool smtputf8 = false;          // the envelope or headers need SMTPUTF8 (RFC 6531)
   bool eight_bit = false;         // BODY=8BITMIME when the server offers it
   bool binary = false;            // BODY=BINARYMIME with BDAT when offered, else converted
-  bool pix_workaround = false;    // send the final "." alone after pix_delay
+  // Old enough (smtp_pix_workaround_threshold_time) for the delay_dotcrlf
+  // workaround: the final "." alone after pix_delay, on a PIX server only.
+  bool pix_workaround = false;
   // A transaction after the message's first (recipient_limit splits it) is
   // not begun later than this: the caller's deadline less the worst case of
   // one transaction. Its recipients are deferred instead (4.4.7).
@@ -297,6 +304,7 @@ class SmtpSession {
   bool bdat_failed_ = false;  // a BDAT chunk was refused: the rest is ignored
   bool in_body_ = false;
   bool pix_waiting_ = false;
+  bool pix_delay_dotcrlf_ = false;  // this server gets the PIX delay_dotcrlf workaround
   uint64_t body_offset_ = 0;
   DataEncoder encoder_;
   std::string chunk_;

@@ -19,6 +19,7 @@
 #include <iostream>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "cli/client/deliver_client.h"
@@ -39,7 +40,8 @@ constexpr char kUsage[] =
     "                     [--resolver HOST:PORT] [--delivery HOST:PORT] [--json]\n"
     "                     [--timeout TIME | --config MAIN.CF]\n"
     "                     [--queue-id ID] [--smtputf8] [--notify NEVER|SUCCESS,FAILURE,DELAY]\n"
-    "                     [--orcpt TYPE;ADDRESS ...] [--ret FULL|HDRS] [--envid ID]\n"
+    "                     [--orcpt TYPE;ADDRESS ...] [--ret FULL|HDRS] [--envid ID] [--arrival-time "
+    "SECONDS]\n"
     "                     [--tls-ca FILE --tls-cert FILE --tls-key FILE] [FILE|-]";
 
 std::string ToJson(const client::DeliverResult& r) {
@@ -169,6 +171,7 @@ int RunDeliver(const std::vector<std::string>& args) {
                                  {"orcpt", true, true},
                                  {"ret"},
                                  {"envid"},
+                                 {"arrival-time"},
                                  {"tls-ca"},
                                  {"tls-cert"},
                                  {"tls-key"}});
@@ -185,6 +188,17 @@ int RunDeliver(const std::vector<std::string>& args) {
   if (!timeout.ok()) return UsageError(absl::StrCat("--config: ", timeout.status().message()), kUsage);
   if (auto t = parsed->Get("timeout")) timeout = ParseTimeValue(*t);
   if (!timeout.ok()) return UsageError(absl::StrCat("--timeout: ", timeout.status().message()), kUsage);
+  // When the message entered the queue (Unix seconds): the PIX
+  // delay_dotcrlf workaround is for messages older than
+  // smtp_pix_workaround_threshold_time. Default: now.
+  absl::Time arrival = absl::Now();
+  if (auto t = parsed->Get("arrival-time")) {
+    int64_t seconds = 0;
+    if (!absl::SimpleAtoi(*t, &seconds) || seconds < 0) {
+      return UsageError(absl::StrCat("--arrival-time: expected Unix seconds, not '", *t, "'"), kUsage);
+    }
+    arrival = absl::FromUnixSeconds(seconds);
+  }
   const bool json = parsed->Has("json");
   const std::vector<std::string>& rcpts = to->second;
 
@@ -216,24 +230,7 @@ int RunDeliver(const std::vector<std::string>& args) {
     }
   }
 
-  const client::ChannelSecurity security = Security(*parsed);
-  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"), security);
-  auto resolved = resolver.Resolve(nexthop, std::min(*timeout, absl::Minutes(1)));
-  if (!resolved.ok()) {
-    if (resolved.status().code() == absl::StatusCode::kInvalidArgument) {
-      std::fprintf(stderr, "mxctl: %s\n", std::string(resolved.status().message()).c_str());
-      return EX_DATAERR;
-    }
-    std::fprintf(stderr, "mxctl: resolver-svc: %s\n", resolved.status().ToString().c_str());
-    return EX_TEMPFAIL;
-  }
-  if (resolved->status != client::ResolveResult::Status::kOk) {
-    const bool perm = resolved->status == client::ResolveResult::Status::kPermFail;
-    return Report(Uniform(rcpts, perm ? DeliverOutcome::Action::kBounced : DeliverOutcome::Action::kDeferred,
-                          resolved->enhanced_status, resolved->reason),
-                  json);
-  }
-
+  // The envelope, checked before anything is looked up or sent.
   client::DeliverEnvelope env;
   env.queue_id = parsed->GetOr("queue-id", "");
   env.sender = *parsed->Get("from");
@@ -268,9 +265,27 @@ int RunDeliver(const std::vector<std::string>& args) {
   // SMTPUTF8 when asked for, or when an envelope address needs it.
   env.smtputf8 = parsed->Has("smtputf8") || NeedsSmtpUtf8(env.sender);
   for (const std::string& r : rcpts) env.smtputf8 |= NeedsSmtpUtf8(r);
+  const client::ChannelSecurity security = Security(*parsed);
+  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"), security);
+  auto resolved = resolver.Resolve(nexthop, std::min(*timeout, absl::Minutes(1)));
+  if (!resolved.ok()) {
+    if (resolved.status().code() == absl::StatusCode::kInvalidArgument) {
+      std::fprintf(stderr, "mxctl: %s\n", std::string(resolved.status().message()).c_str());
+      return EX_DATAERR;
+    }
+    std::fprintf(stderr, "mxctl: resolver-svc: %s\n", resolved.status().ToString().c_str());
+    return EX_TEMPFAIL;
+  }
+  if (resolved->status != client::ResolveResult::Status::kOk) {
+    const bool perm = resolved->status == client::ResolveResult::Status::kPermFail;
+    return Report(Uniform(rcpts, perm ? DeliverOutcome::Action::kBounced : DeliverOutcome::Action::kDeferred,
+                          resolved->enhanced_status, resolved->reason),
+                  json);
+  }
+
   env.nexthop = resolved->effective_nexthop.empty() ? nexthop : resolved->effective_nexthop;
   env.routes = resolved->routes;
-  env.arrival_time = absl::Now();
+  env.arrival_time = arrival;
   // Several --delivery endpoints ("a:1,b:2" or "dns:NAME:PORT"): the next
   // hop picks the replica, the others take over when it is unavailable.
   auto router = client::DeliveryRouter::Create(parsed->GetOr("delivery", "127.0.0.1:10052"), security);

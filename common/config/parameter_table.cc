@@ -261,6 +261,20 @@ const ParameterSpec kParameters[] = {
      .users = kDeliverySvc,
      .min = 0,
      .max = 3600},
+    {.name = "smtp_pix_workarounds",
+     .type = ParamType::kList,
+     .default_value = "disable_esmtp, delay_dotcrlf",
+     .description = "Workarounds for a server whose greeting looks like a Cisco PIX firewall's (only \"2\", "
+                    "\"0\", \"*\" and white space): disable_esmtp (HELO, not EHLO), delay_dotcrlf (the lone "
+                    "\".\" for old messages).",
+     .users = kDeliverySvc,
+     .choices = "disable_esmtp,delay_dotcrlf"},
+    {.name = "smtp_pix_workaround_maps",
+     .type = ParamType::kString,
+     .default_value = "",
+     .description = "Lookup table (texthash:/path) from a server's IP address to its PIX workarounds, for "
+                    "servers whose greeting does not give them away.",
+     .users = kDeliverySvc},
     {.name = "smtp_line_length_limit",
      .type = ParamType::kInt,
      .default_value = "998",

@@ -348,16 +348,40 @@ class Failures(DeliveryTestBase):
         self.assertEqual(resp.outcomes[0].action, DEFERRED)
         self.assertIn("more than 1000 lines", resp.outcomes[0].reason)
 
-    def test_pix_workaround_sends_the_dot_alone_after_the_delay(self):
+    def test_pix_workaround_only_for_a_pix(self):
+        # A greeting like a Cisco PIX's: HELO, and for a message queued longer
+        # than the threshold, the final "." alone after the delay. An
+        # ordinary server gets neither, whatever the message's age.
         svc = DeliverySvc(self.procs, self.dir, ["smtp_pix_workaround_threshold_time=60s",
-                                                 "smtp_pix_workaround_delay_time=1s"])
-        f = self.fault({})
+                                                 "smtp_pix_workaround_delay_time=1s",
+                                                 "smtp_connection_cache_on_demand=no"])
+        pix = self.fault({"greeting": "220 ****************************************"})
         t0 = time.time()
-        resp = svc.deliver(MESSAGE, ["a@mxd.test"], f.port, arrival=time.time() - 3600)
+        resp = svc.deliver(MESSAGE, ["a@mxd.test"], pix.port, arrival=time.time() - 3600)
         self.assertEqual(resp.outcomes[0].action, DELIVERED)
         self.assertGreaterEqual(time.time() - t0, 1.0)
-        resp = svc.deliver(MESSAGE, ["a@mxd.test"], f.port, arrival=time.time())
+        self.assertIn("HELO client.mxd.test", pix.commands())
+        t0 = time.time()
+        resp = svc.deliver(MESSAGE, ["a@mxd.test"], pix.port, arrival=time.time())  # young: no delay
         self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertLess(time.time() - t0, 1.0)
+        plain = self.fault({})
+        t0 = time.time()
+        resp = svc.deliver(MESSAGE, ["a@mxd.test"], plain.port, arrival=time.time() - 3600)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertLess(time.time() - t0, 1.0)
+        self.assertIn("EHLO client.mxd.test", plain.commands())
+        # smtp_pix_workaround_maps names a server by address.
+        maps = os.path.join(self.dir, "pix_maps")
+        with open(maps, "w") as fh:
+            fh.write("127.0.0.1 delay_dotcrlf\n")
+        mapped = DeliverySvc(self.procs, self.dir, ["smtp_pix_workaround_threshold_time=60s",
+                                                    "smtp_pix_workaround_delay_time=1s",
+                                                    "smtp_pix_workaround_maps=texthash:" + maps])
+        t0 = time.time()
+        resp = mapped.deliver(MESSAGE, ["a@mxd.test"], plain.port, arrival=time.time() - 3600)
+        self.assertEqual(resp.outcomes[0].action, DELIVERED)
+        self.assertGreaterEqual(time.time() - t0, 1.0)
 
     def test_concurrency_limit_per_destination(self):
         svc = DeliverySvc(self.procs, self.dir, ["smtp_destination_concurrency_limit=2",

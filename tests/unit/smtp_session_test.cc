@@ -419,19 +419,50 @@ TEST_F(SessionTest, MalformedReplyIsAProtocolErrorWithTranscript) {
   EXPECT_THAT(session_->transcript(), ::testing::Contains("C: MAIL FROM:<alice@example.org> SIZE=33"));
 }
 
-TEST_F(SessionTest, PixWorkaroundSendsTheDotAloneLater) {
+// Postfix's PIX workarounds apply where the greeting looks like a PIX's (or
+// smtp_pix_workaround_maps says so): HELO instead of EHLO, and for an old
+// message the final "." alone after smtp_pix_workaround_delay_time.
+TEST_F(SessionTest, PixWorkaroundsForAPixGreeting) {
   env_.pix_workaround = true;
-  Handshake(kEhloPipelining);
+  Start();
+  Server("220 ******************************\r\n");
+  EXPECT_EQ(Client(), "HELO client.example.org\r\n");
+  Server("250 ok\r\n");
+  EXPECT_THAT(Client(), HasSubstr("MAIL FROM:"));
+  Server("250 ok\r\n");
   Client();
-  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  Server("250 ok\r\n");
+  Client();
+  Server("250 ok\r\n");
+  EXPECT_EQ(Client(), "DATA\r\n");
+  Server("354 go\r\n");
   std::string body = Client();
-  EXPECT_FALSE(absl::EndsWith(body, ".\r\n") && absl::EndsWith(body, "\r\n.\r\n"));
+  EXPECT_FALSE(absl::EndsWith(body, "\r\n.\r\n"));
   Advance(absl::Seconds(9));
   EXPECT_EQ(Client(), "");
   Advance(absl::Seconds(1));
   EXPECT_EQ(Client(), ".\r\n");
   Server("250 ok\r\n");
   EXPECT_EQ(session_->TakeOutcomes()[0].action, DeliveryAction::kDelivered);
+}
+
+TEST_F(SessionTest, NoPixWorkaroundForAnOrdinaryServer) {
+  env_.pix_workaround = true;  // old enough, but the server is no PIX
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  EXPECT_TRUE(absl::EndsWith(Client(), "\r\n.\r\n"));
+}
+
+TEST_F(SessionTest, PixWorkaroundsFromTheMapsOverrideTheGreeting) {
+  security_.pix_workarounds = std::vector<std::string>{"delay_dotcrlf"};
+  env_.pix_workaround = true;
+  Handshake(kEhloPipelining);  // an ordinary greeting, EHLO as usual
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  EXPECT_FALSE(absl::EndsWith(Client(), "\r\n.\r\n"));
+  Advance(absl::Seconds(10));
+  EXPECT_EQ(Client(), ".\r\n");
 }
 
 TEST_F(SessionTest, ResetAndQuit) {
