@@ -85,15 +85,15 @@ class ServerText(unittest.TestCase):
         server = FaultServer(self.procs, self.dir, {
             "greeting": "220 fault.test ESMTP " + junk,
             "ehlo": ["250-fault.test " + junk, "250-PIPELINING", "250 8BITMIME"],
-            "rcpt_by_address": {"bad": "550 5.1.1 <bad@mxd.test> unbekannt " + junk},
-            "MAIL": [{"reply": "250 2.1.0 Ok"}, {"reply": "this is not SMTP " + junk}]})
+            "rcpt_by_address": {"bad": "550 5.1.1 <bad@mxd.test> unbekannt " + junk}})
         resp = self.svc.deliver(MESSAGE, ["good@mxd.test", "bad@mxd.test"], server.port)
         self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, delivery_pb2.ACTION_BOUNCED])
         self.assertEqual(resp.outcomes[1].reason,
                          "host 127.0.0.1[127.0.0.1] said: 550 5.1.1 <bad@mxd.test> unbekannt "
                          "????[2J???? caf? (in reply to RCPT TO command)")
-        # The second MAIL FROM gets a line that is not SMTP: a protocol error
-        # with a transcript.
+        # A server that answers MAIL FROM with a line that is not SMTP: a
+        # protocol error with a transcript.
+        server = FaultServer(self.procs, self.dir, {"MAIL": {"reply": "this is not SMTP " + junk}})
         resp = self.svc.deliver(MESSAGE, ["good@mxd.test"], server.port)
         self.assertEqual(resp.outcomes[0].action, DEFERRED)
         self.assertTrue(resp.transcript)
