@@ -16,6 +16,7 @@
 #include <cstring>
 #include <string>
 
+#include "common/cli/arguments.h"
 #include "delivery-svc/mime_converter.h"
 
 namespace {
@@ -37,6 +38,12 @@ bool ForEachChunk(FILE* in, Fn fn) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (mxd::PrintedHelpOrVersion(argc, argv, "mxd-mime-convert",
+                                "usage: mxd-mime-convert [FILE]\n"
+                                "prints FILE (or standard input) as delivery-svc would send it to a server "
+                                "without 8BITMIME")) {
+    return EX_OK;
+  }
   if (argc > 2 || (argc == 2 && argv[1][0] == '-' && argv[1][1] != '\0')) {
     std::fprintf(stderr, "usage: %s [FILE]\n", argv[0]);
     return EX_USAGE;

@@ -68,6 +68,11 @@ std::string Domain(const std::string& address) { return address.substr(address.r
 }  // namespace
 
 int main(int argc, char** argv) {
+  if (mxd::PrintedHelpOrVersion(argc, argv, "queue_manager_example",
+                                "usage: queue_manager_example --resolver HOST:PORT --delivery ENDPOINTS "
+                                "[--max-attempts N] [--retry-delay TIME] QUEUE_DIR")) {
+    return EX_OK;
+  }
   auto args = mxd::ParseArgs(std::vector<std::string>(argv + 1, argv + argc),
                              {{"resolver"}, {"delivery"}, {"max-attempts"}, {"retry-delay"}});
   int max_attempts = 5;

@@ -157,6 +157,7 @@ bool NeedsSmtpUtf8(const std::string& address) {
 }  // namespace
 
 int RunDeliver(const std::vector<std::string>& args) {
+  if (WantsHelp(args, kUsage)) return EX_OK;
   auto parsed = ParseArgs(args, {{"from"},
                                  {"to", true, true},
                                  {"nexthop"},
@@ -206,8 +207,10 @@ int RunDeliver(const std::vector<std::string>& args) {
   if (nexthop.empty()) {
     const size_t at = rcpts[0].rfind('@');
     if (at == std::string::npos || at + 1 == rcpts[0].size()) {
-      std::fprintf(stderr, "mxctl: recipient '%s' has no domain; give --nexthop\n", rcpts[0].c_str());
-      return EX_DATAERR;
+      return Failed(json, "",
+                    absl::InvalidArgumentError(
+                        absl::StrCat("recipient '", rcpts[0], "' has no domain; give --nexthop")),
+                    EX_DATAERR);
     }
     nexthop = rcpts[0].substr(at + 1);
   }
@@ -218,15 +221,15 @@ int RunDeliver(const std::vector<std::string>& args) {
   if (file != "-") {
     fd = open(file.c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
-      std::fprintf(stderr, "mxctl: cannot open %s: %s\n", file.c_str(), std::strerror(errno));
-      return EX_NOINPUT;
+      return Failed(json, "",
+                    absl::NotFoundError(absl::StrCat("cannot open ", file, ": ", std::strerror(errno))),
+                    EX_NOINPUT);
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || S_ISDIR(st.st_mode)) {
-      std::fprintf(stderr, "mxctl: cannot read %s: %s\n", file.c_str(),
-                   S_ISDIR(st.st_mode) ? "is a directory" : std::strerror(errno));
+      const std::string why = S_ISDIR(st.st_mode) ? "is a directory" : std::strerror(errno);
       close(fd);
-      return EX_NOINPUT;
+      return Failed(json, "", absl::NotFoundError(absl::StrCat("cannot read ", file, ": ", why)), EX_NOINPUT);
     }
   }
 
@@ -269,12 +272,8 @@ int RunDeliver(const std::vector<std::string>& args) {
   client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"), security);
   auto resolved = resolver.Resolve(nexthop, std::min(*timeout, absl::Minutes(1)));
   if (!resolved.ok()) {
-    if (resolved.status().code() == absl::StatusCode::kInvalidArgument) {
-      std::fprintf(stderr, "mxctl: %s\n", std::string(resolved.status().message()).c_str());
-      return EX_DATAERR;
-    }
-    std::fprintf(stderr, "mxctl: resolver-svc: %s\n", resolved.status().ToString().c_str());
-    return EX_TEMPFAIL;
+    const bool bad = resolved.status().code() == absl::StatusCode::kInvalidArgument;  // a malformed next hop
+    return Failed(json, "resolver-svc", resolved.status(), bad ? EX_DATAERR : EX_TEMPFAIL);
   }
   if (resolved->status != client::ResolveResult::Status::kOk) {
     const bool perm = resolved->status == client::ResolveResult::Status::kPermFail;
@@ -290,31 +289,27 @@ int RunDeliver(const std::vector<std::string>& args) {
   // hop picks the replica, the others take over when it is unavailable.
   auto router = client::DeliveryRouter::Create(parsed->GetOr("delivery", "127.0.0.1:10052"), security);
   if (!router.ok()) {
-    std::fprintf(stderr, "mxctl: --delivery: %s\n", std::string(router.status().message()).c_str());
-    return router.status().code() == absl::StatusCode::kInvalidArgument ? EX_USAGE : EX_TEMPFAIL;
+    return Failed(json, "--delivery", router.status(),
+                  router.status().code() == absl::StatusCode::kInvalidArgument ? EX_USAGE : EX_TEMPFAIL);
   }
   bool copied = false;
   auto regular = client::AsRegularFile(fd, &copied);
-  if (!regular.ok()) {
-    std::fprintf(stderr, "mxctl: %s\n", std::string(regular.status().message()).c_str());
-    return EX_TEMPFAIL;
-  }
+  if (!regular.ok()) return Failed(json, "", regular.status(), EX_TEMPFAIL);
   auto result = (*router)->DeliverFile(env, *regular, *timeout);
   if (copied) close(*regular);
   if (fd != STDIN_FILENO) close(fd);
   if (!result.ok()) {
     if (result.status().code() == absl::StatusCode::kInvalidArgument) {
-      std::fprintf(stderr, "mxctl: %s\n", std::string(result.status().message()).c_str());
-      return EX_DATAERR;
+      return Failed(json, "delivery-svc", result.status(), EX_DATAERR);
     }
     // Deferred either way; say when the server may have the message already.
-    std::fprintf(stderr, "mxctl: delivery-svc: %s: %s\n",
-                 absl::StatusCodeToString(result.status().code()).c_str(),
-                 std::string(result.status().message()).c_str());
-    if (!client::NothingWasSent(result.status())) {
-      std::fprintf(stderr, "mxctl: the outcome is unknown: the message may have been delivered\n");
+    absl::Status failed = result.status();
+    if (!client::NothingWasSent(failed)) {
+      failed = absl::Status(failed.code(), absl::StrCat(failed.message(),
+                                                        "; the outcome is unknown: the message may have been "
+                                                        "delivered"));
     }
-    return EX_TEMPFAIL;
+    return Failed(json, "delivery-svc", failed, EX_TEMPFAIL);
   }
   return Report(*result, json);
 }

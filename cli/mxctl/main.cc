@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "cli/mxctl/commands.h"
+#include "common/log/json_log.h"
 
 namespace mxd::mxctl {
 
@@ -16,11 +17,37 @@ constexpr char kMainUsage[] =
     "  resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]\n"
     "  deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP] [--resolver HOST:PORT]\n"
     "          [--delivery HOST:PORT] [--json] [--timeout TIME] [--queue-id ID] [FILE|-]\n"
-    "both take --tls-ca FILE --tls-cert FILE --tls-key FILE for services that require mutual TLS\n";
+    "both take --tls-ca FILE --tls-cert FILE --tls-key FILE for services that require mutual TLS;\n"
+    "mxctl COMMAND --help shows all of a command's options; mxctl --version\n";
 
 int UsageError(const std::string& message, const std::string& usage) {
   std::fprintf(stderr, "mxctl: %s\n%s\n", message.c_str(), usage.c_str());
   return EX_USAGE;
+}
+
+bool WantsHelp(const std::vector<std::string>& args, const std::string& usage) {
+  for (const std::string& a : args) {
+    if (a == "-h" || a == "--help") {
+      std::printf("%s\n", usage.c_str());
+      return true;
+    }
+  }
+  return false;
+}
+
+int Failed(bool json, const std::string& who, const absl::Status& status, int exit_code) {
+  const std::string code = absl::StatusCodeToString(status.code());
+  const std::string message(status.message());
+  std::fprintf(stderr, "mxctl: %s%s: %s\n", who.empty() ? "" : (who + ": ").c_str(), code.c_str(),
+               message.c_str());
+  if (json) {
+    std::string j = "{\"error\":{\"code\":";
+    AppendJsonString(&j, code);
+    j += ",\"message\":";
+    AppendJsonString(&j, who.empty() ? message : who + ": " + message);
+    std::printf("%s}}\n", j.c_str());
+  }
+  return exit_code;
 }
 
 }  // namespace mxd::mxctl
@@ -34,6 +61,10 @@ int main(int argc, char** argv) {
   if (command == "deliver") return RunDeliver(args);
   if (command == "help" || command == "--help" || command == "-h") {
     std::fputs(kMainUsage, stdout);
+    return EX_OK;
+  }
+  if (command == "--version") {
+    std::printf("mxctl (mxd) %s\n", MXD_VERSION);
     return EX_OK;
   }
   return UsageError("unknown command '" + command + "'", kMainUsage);

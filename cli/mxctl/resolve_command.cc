@@ -75,6 +75,7 @@ std::string ToTable(const std::string& nexthop, const ResolveResult& r) {
 }  // namespace
 
 int RunResolve(const std::vector<std::string>& args) {
+  if (WantsHelp(args, kUsage)) return EX_OK;
   auto parsed =
       ParseArgs(args, {{"resolver"}, {"timeout"}, {"json", false}, {"tls-ca"}, {"tls-cert"}, {"tls-key"}});
   if (!parsed.ok()) return UsageError(std::string(parsed.status().message()), kUsage);
@@ -88,11 +89,9 @@ int RunResolve(const std::vector<std::string>& args) {
   client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"), Security(*parsed));
   auto result = resolver.Resolve(nexthop, *timeout);
   if (!result.ok()) {
-    if (result.status().code() == absl::StatusCode::kInvalidArgument) {
-      return UsageError(std::string(result.status().message()), kUsage);
-    }
-    std::fprintf(stderr, "mxctl: resolver-svc: %s\n", std::string(result.status().ToString()).c_str());
-    return EX_TEMPFAIL;
+    // A malformed next hop is bad data (65), as from mxctl deliver.
+    const bool bad = result.status().code() == absl::StatusCode::kInvalidArgument;
+    return Failed(parsed->Has("json"), "resolver-svc", result.status(), bad ? EX_DATAERR : EX_TEMPFAIL);
   }
   if (parsed->Has("json")) {
     std::cout << ToJson(*result) << "\n";

@@ -1,6 +1,7 @@
 #include "common/cli/arguments.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -66,6 +67,21 @@ std::string FormatOptions(const std::vector<OptionSpec>& specs) {
     absl::StrAppendFormat(&out, "  %-22s %s\n", left, s.help);
   }
   return out;
+}
+
+bool PrintedHelpOrVersion(int argc, char** argv, const std::string& program, const std::string& usage) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "-h" || a == "--help") {
+      std::printf("%s\n", usage.c_str());
+      return true;
+    }
+    if (a == "--version") {
+      std::printf("%s (mxd) %s\n", program.c_str(), MXD_VERSION);
+      return true;
+    }
+  }
+  return false;
 }
 
 }  // namespace mxd

@@ -34,6 +34,10 @@ struct ParsedArgs {
 absl::StatusOr<ParsedArgs> ParseArgs(const std::vector<std::string>& args,
                                      const std::vector<OptionSpec>& specs);
 
+// -h, --help or --version anywhere among the arguments: prints `usage` or
+// "PROGRAM (mxd) VERSION" to stdout. True means: exit 0 now.
+bool PrintedHelpOrVersion(int argc, char** argv, const std::string& program, const std::string& usage);
+
 // One line per option: "  --name VALUE   help".
 std::string FormatOptions(const std::vector<OptionSpec>& specs);
 

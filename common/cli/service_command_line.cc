@@ -27,12 +27,20 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
       {"tls-key", true, false, "the certificate's private key (PEM)"},
       {"tls-client-ca", true, false, "require client certificates signed by this CA (PEM): mutual TLS"},
       {"no-sandbox", false, false, "DEBUGGING ONLY: no seccomp filter, no privilege drop"},
-      {"help", false, false, "show this help"},
+      {"help", false, false, "show this help (also -h)"},
+      {"version", false, false, "print the version and exit"},
   };
   specs.insert(specs.end(), extra.begin(), extra.end());
   const std::string usage =
       absl::StrCat("usage: ", program, " [-o name=value ...] [options]\n", FormatOptions(specs));
 
+  for (int i = 1; i < argc; ++i) {
+    if (std::string(argv[i]) == "-h") {
+      std::cout << usage;
+      *exit_code = EX_OK;
+      return std::nullopt;
+    }
+  }
   std::vector<std::string> overrides = ExtractOverrides(argc, argv);
   auto args = ParseArgs(std::vector<std::string>(argv + 1, argv + argc), specs);
   if (!args.ok() || !args->positional.empty()) {
@@ -45,6 +53,10 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
   *exit_code = EX_OK;
   if (args->Has("help")) {
     std::cout << usage;
+    return std::nullopt;
+  }
+  if (args->Has("version")) {
+    std::cout << program << " (mxd) " << MXD_VERSION << "\n";
     return std::nullopt;
   }
   if (args->Has("print-parameters")) {
@@ -65,6 +77,10 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
     std::cout << config->Dump(false);
     return std::nullopt;
   }
+  // Postfix's own parameters in a shared main.cf: one warning each, in
+  // Postfix's words.
+  for (const std::string& w : config->warnings())
+    LogWarning("configuration", {{"program", program}, {"warning", w}});
   std::string listen = args->GetOr("listen", default_listen);
   std::string port_file = args->GetOr("port-file", "");
   const bool sandbox = !args->Has("no-sandbox");

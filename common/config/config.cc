@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
+#include <utility>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/numbers.h"
@@ -71,6 +73,38 @@ absl::Status CheckValue(const ParameterSpec& spec, absl::string_view v) {
   return absl::OkStatus();
 }
 
+// A Postfix parameter mxd does not use: accepted as free text (with a
+// warning), expanded only where an mxd parameter refers to it.
+const ParameterSpec* PostfixOnlyParameter(absl::string_view name) {
+  static const absl::flat_hash_map<absl::string_view, ParameterSpec>* specs = [] {
+    static constexpr const char* kNames[] = {
+#include "common/config/postfix_parameter_names.inc"
+    };
+    auto* m = new absl::flat_hash_map<absl::string_view, ParameterSpec>;
+    for (const char* n : kNames) {
+      ParameterSpec s{};
+      s.name = n;
+      s.type = ParamType::kString;
+      s.description = "a Postfix parameter mxd does not use";
+      s.users = 0;
+      m->emplace(s.name, s);
+    }
+    return m;
+  }();
+  auto it = specs->find(name);
+  return it == specs->end() ? nullptr : &it->second;
+}
+
+// The end of a "${...}" starting at `open` (the '{'), braces nested.
+size_t MatchingBrace(const std::string& s, size_t open) {
+  int depth = 0;
+  for (size_t i = open; i < s.size(); ++i) {
+    if (s[i] == '{') ++depth;
+    if (s[i] == '}' && --depth == 0) return i;
+  }
+  return std::string::npos;
+}
+
 }  // namespace
 
 std::vector<std::string> SplitList(absl::string_view value) {
@@ -89,16 +123,31 @@ absl::StatusOr<Config> Config::Build(const std::vector<Assignment>& assignments)
   for (const Assignment& a : assignments) {
     auto it = c.values_.find(a.name);
     if (it == c.values_.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(a.origin, ": unknown parameter '", a.name, "'"));
+      // Postfix's own parameters: a real main.cf has them. Warned about
+      // once, as Postfix warns about unused parameters; anything else is a
+      // typo and refused.
+      const ParameterSpec* postfix = PostfixOnlyParameter(a.name);
+      if (postfix == nullptr) {
+        return absl::InvalidArgumentError(absl::StrCat(a.origin, ": unknown parameter '", a.name, "'"));
+      }
+      Value v;
+      v.spec = postfix;
+      it = c.values_.emplace(a.name, std::move(v)).first;
     }
     it->second.raw = a.value;
     it->second.origin = a.origin;
   }
   for (auto& [name, v] : c.values_) {
+    if (v.spec->users == 0) {
+      c.warnings_.push_back(absl::StrCat(v.origin, ": unused parameter: ", name, "=", v.raw));
+      continue;  // expanded only where an mxd parameter refers to it
+    }
     std::vector<std::string> stack;
     if (absl::Status s = c.Expand(v, stack); !s.ok()) return s;
   }
+  std::sort(c.warnings_.begin(), c.warnings_.end());
   for (auto& [name, v] : c.values_) {
+    if (v.spec->users == 0) continue;
     if (absl::Status s = CheckValue(*v.spec, v.expanded); !s.ok()) {
       return absl::InvalidArgumentError(absl::StrCat(v.origin, ": parameter ", name, ": ", s.message()));
     }
@@ -106,7 +155,9 @@ absl::StatusOr<Config> Config::Build(const std::vector<Assignment>& assignments)
   return c;
 }
 
-// Expands $name, ${name} and $(name); "$$" is a literal '$'.
+// Expands $name, ${name} and $(name); "$$" is a literal '$'. Postfix 3's
+// conditionals: ${name?value} is value when $name is not empty, ${name:value}
+// when it is (value may be written {value}, and is expanded itself).
 absl::Status Config::Expand(Value& v, std::vector<std::string>& stack) {
   if (!v.expanded.empty() || v.raw.empty()) {
     if (v.expanded.empty()) v.expanded = v.raw;
@@ -135,8 +186,8 @@ absl::Status Config::Expand(Value& v, std::vector<std::string>& stack) {
     char close = 0;
     if (start < raw.size() && (raw[start] == '{' || raw[start] == '(')) {
       close = raw[start] == '{' ? '}' : ')';
+      end = close == '}' ? MatchingBrace(raw, start) : raw.find(close, start);
       ++start;
-      end = raw.find(close, start);
       if (end == std::string::npos) {
         return absl::InvalidArgumentError(absl::StrCat(v.origin, ": parameter ", name, ": missing '",
                                                        std::string(1, close), "' in \"", raw, "\""));
@@ -148,13 +199,42 @@ absl::Status Config::Expand(Value& v, std::vector<std::string>& stack) {
       }
     }
     std::string ref = raw.substr(start, end - start);
+    std::optional<std::pair<char, std::string>> conditional;  // ${name?value}, ${name:value}
+    if (close == '}') {
+      const size_t op = ref.find_first_of("?:");
+      if (op != std::string::npos) {
+        std::string text = ref.substr(op + 1);
+        if (text.size() >= 2 && text.front() == '{' && text.back() == '}')
+          text = text.substr(1, text.size() - 2);
+        conditional.emplace(ref[op], std::move(text));
+        ref.resize(op);
+      }
+    }
     auto it = values_.find(ref);
     if (ref.empty() || it == values_.end()) {
-      return absl::InvalidArgumentError(absl::StrCat(
-          v.origin, ": parameter ", name, ": reference to unknown parameter $", ref.empty() ? "?" : ref));
+      const bool postfix = !ref.empty() && PostfixOnlyParameter(ref) != nullptr;
+      return absl::InvalidArgumentError(
+          absl::StrCat(v.origin, ": parameter ", name, ": reference to ",
+                       postfix ? "$" + ref + ", a Postfix parameter mxd knows only when it is set: set it"
+                               : "unknown parameter $" + (ref.empty() ? std::string("?") : ref)));
     }
     if (absl::Status s = Expand(it->second, stack); !s.ok()) return s;
-    out += it->second.expanded;
+    if (conditional) {
+      const bool set = !it->second.expanded.empty();
+      if (set == (conditional->first == '?')) {
+        // The value is expanded like any other text, as part of this parameter.
+        Value inner;
+        inner.spec = v.spec;
+        inner.raw = conditional->second;
+        inner.origin = v.origin;
+        stack.pop_back();
+        if (absl::Status s = Expand(inner, stack); !s.ok()) return s;
+        stack.push_back(name);
+        out += inner.expanded;
+      }
+    } else {
+      out += it->second.expanded;
+    }
     i = close ? end : end - 1;
   }
   stack.pop_back();

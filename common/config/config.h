@@ -29,6 +29,10 @@ class Config {
   absl::Duration GetTime(absl::string_view name) const;
   const std::string& GetString(absl::string_view name) const;
   std::vector<std::string> GetList(absl::string_view name) const;
+  // One line per Postfix parameter that was set but mxd does not use
+  // ("main.cf line 4: unused parameter: mydomain=example.com"), for the
+  // start-up log.
+  const std::vector<std::string>& warnings() const { return warnings_; }
   // Where the value came from: "default", "FILE line N" or "-o".
   const std::string& Origin(absl::string_view name) const;
 
@@ -47,6 +51,7 @@ class Config {
   absl::Status Expand(Value& v, std::vector<std::string>& stack);
 
   absl::flat_hash_map<std::string, Value> values_;
+  std::vector<std::string> warnings_;
 };
 
 // Splits a Postfix list value on commas and white space.

@@ -183,3 +183,46 @@ TEST(DeliveryTimeBudget, FromTheTimeouts) {
 
 }  // namespace
 }  // namespace mxd
+
+namespace mxd {
+namespace {
+
+// A real main.cf: Postfix's own parameters are accepted with one warning
+// each (Postfix's "unused parameter"), can be referred to once set, and are
+// never checked or expanded otherwise; typos are still refused.
+TEST(Config, PostfixParametersOfARealMainCf) {
+  auto c = Config::Build(
+      {{"mydomain", "example.com", "main.cf line 1"},
+       {"myorigin", "$mydomain", "main.cf line 2"},
+       {"queue_directory", "/var/spool/postfix", "main.cf line 3"},
+       {"smtpd_recipient_restrictions", "permit_mynetworks, ${undefined_thing}", "main.cf line 4"},
+       {"smtp_helo_name", "mail.$mydomain", "main.cf line 5"}});
+  ASSERT_TRUE(c.ok()) << c.status();
+  EXPECT_EQ(c->GetString("smtp_helo_name"), "mail.example.com");
+  EXPECT_THAT(c->warnings(),
+              testing::ElementsAre(
+                  "main.cf line 1: unused parameter: mydomain=example.com",
+                  "main.cf line 2: unused parameter: myorigin=$mydomain",
+                  "main.cf line 3: unused parameter: queue_directory=/var/spool/postfix",
+                  "main.cf line 4: unused parameter: smtpd_recipient_restrictions=permit_mynetworks, "
+                  "${undefined_thing}"));
+  auto typo = Config::Build({{"mydomian", "example.com", "main.cf line 9"}});
+  EXPECT_THAT(typo.status().message(), HasSubstr("main.cf line 9: unknown parameter 'mydomian'"));
+  // Referring to a Postfix parameter nobody set says what to do.
+  auto unset = Config::Build({{"smtp_helo_name", "mail.$mydomain", "main.cf line 2"}});
+  EXPECT_THAT(unset.status().message(),
+              HasSubstr("reference to $mydomain, a Postfix parameter mxd knows only when it is set: set it"));
+}
+
+// Postfix 3's conditional expansion.
+TEST(Config, ConditionalExpansion) {
+  Config c = Build({{"relayhost", "", "-o"},
+                    {"myhostname", "mx.example", "-o"},
+                    {"smtp_helo_name", "${myhostname?helo.$myhostname}${relayhost?{via relay}}", "-o"},
+                    {"smtp_pix_workaround_maps", "${relayhost:texthash:/x}${myhostname:{never}}", "-o"}});
+  EXPECT_EQ(c.GetString("smtp_helo_name"), "helo.mx.example");
+  EXPECT_EQ(c.GetString("smtp_pix_workaround_maps"), "texthash:/x");
+}
+
+}  // namespace
+}  // namespace mxd
