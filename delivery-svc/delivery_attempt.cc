@@ -184,25 +184,15 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
       trouble_.ServerFailed();
       DisposeConnection();
       return TryNext();
-    case SmtpConnection::Event::kMessageFinished: {
-      SmtpSession& s = conn_->session();
-      std::vector<RecipientOutcome> outcomes = s.TakeOutcomes();
-      LogDebugPeer(s);
-      if (s.handshake_completed() && !cached_session_) ++sessions_[CurrentGroup()];
-      if (s.protocol_error()) transcript_ = s.transcript();
-      last_reason_ = s.failure_reason();
-      last_enhanced_ = s.failure_enhanced().empty() ? "4.4.2" : s.failure_enhanced();
-      last_was_connect_error_ = false;
-      cache_->Release(nexthop_, std::move(conn_));
-      trouble_.Absorb(std::move(outcomes));
-      return TryNext();
-    }
+    case SmtpConnection::Event::kMessageFinished:
     case SmtpConnection::Event::kClosed: {
       SmtpSession& s = conn_->session();
-      last_reason_ = s.failure_reason();
-      last_enhanced_ = s.failure_enhanced();
+      const SmtpSession::Ending end = s.ending();
+      if (end.kind == SmtpSession::Ending::kRunning) return;  // not for us yet
+      last_reason_ = end.reason;
+      last_enhanced_ = end.enhanced.empty() ? "4.4.2" : end.enhanced;
       last_was_connect_error_ = false;
-      if (s.retry_without_tls() && !s.security().no_starttls) {
+      if (end.kind == SmtpSession::Ending::kRetryWithoutTls) {
         // Opportunistic TLS failed in the handshake: same server, plain text.
         const SmtpPeer peer = s.peer();
         LogInfo("tls_fallback", {{"nexthop", nexthop_}, {"peer", peer.Name()}, {"reason", last_reason_}});
@@ -212,9 +202,15 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
       // A reused connection is not a new session (nor is its failed probe).
       if (s.handshake_completed() && !cached_session_) ++sessions_[CurrentGroup()];
       if (s.protocol_error()) transcript_ = s.transcript();
-      // try_next_address(): nothing was decided (the outcomes say so too).
+      // kTryNextAddress: nothing was decided (the outcomes say so too);
+      // kMessageDone and kClosed: smtp_trouble sorts decided from open.
       trouble_.Absorb(s.TakeOutcomes());
-      DisposeConnection();
+      if (end.kind == SmtpSession::Ending::kMessageDone && e == SmtpConnection::Event::kMessageFinished) {
+        LogDebugPeer(s);
+        cache_->Release(nexthop_, std::move(conn_));
+      } else {
+        DisposeConnection();
+      }
       return TryNext();
     }
   }

@@ -229,7 +229,8 @@ void SmtpSession::Fail(const std::string& reason, absl::Time /*now*/, bool try_n
 }
 
 std::vector<RecipientOutcome> SmtpSession::TakeOutcomes() {
-  RecipientOutcome open = Deferred(failure_reason_.empty() ? "delivery was not completed" : failure_reason_);
+  RecipientOutcome open = Deferred(failure_reason_.empty() ? "delivery was not completed" : failure_reason_,
+                                   failure_enhanced_.empty() ? "4.4.2" : failure_enhanced_);
   // Still open: elsewhere only when this server never got as far as the
   // message (the try-next-address case); otherwise be safe.
   open.may_try_elsewhere = try_next_address_;
@@ -513,6 +514,24 @@ void SmtpSession::AuthFailed(const std::string& reason, const SmtpReply* reply, 
   // smtp_sasl_auth_soft_bounce: a rejected login is the sender's problem
   // only after an operator looked at it; try the next server, then defer.
   Fail(reason, now, true, "4.7.0");
+}
+
+SmtpSession::Ending SmtpSession::ending() const {
+  Ending e;
+  e.reason = failure_reason_;
+  e.enhanced = failure_enhanced_;
+  if (message_finished_ && status_ != Status::kClosed) {
+    e.kind = Ending::kMessageDone;
+  } else if (status_ != Status::kClosed) {
+    e.kind = Ending::kRunning;
+  } else if (retry_without_tls_ && !sec_.no_starttls) {
+    e.kind = Ending::kRetryWithoutTls;
+  } else if (try_next_address_) {
+    e.kind = Ending::kTryNextAddress;
+  } else {
+    e.kind = message_finished_ ? Ending::kMessageDone : Ending::kClosed;
+  }
+  return e;
 }
 
 bool SmtpSession::awaiting_final_reply() const {

@@ -179,6 +179,19 @@ class SmtpSession {
   const std::string& failure_reason() const { return failure_reason_; }
   const std::string& failure_enhanced() const { return failure_enhanced_; }
 
+  // How the session ended, as one value (for the attempt to switch on):
+  // kRunning while it talks or sits ready; kMessageDone when the message
+  // has an outcome for every recipient; kTryNextAddress when this server
+  // never got as far as the message; kRetryWithoutTls when an opportunistic
+  // handshake failed (same server, plain text); kClosed otherwise. `reason`
+  // and `enhanced` say why it ended early, in Postfix's words.
+  struct Ending {
+    enum Kind { kRunning, kMessageDone, kTryNextAddress, kRetryWithoutTls, kClosed } kind = kRunning;
+    std::string reason;
+    std::string enhanced;
+  };
+  Ending ending() const;
+
   // The greeting, EHLO and TLS handshake completed and a mail transaction
   // began: a session that counts against smtp_mx_session_limit.
   bool handshake_completed() const { return handshake_completed_; }
