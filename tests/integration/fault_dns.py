@@ -11,6 +11,9 @@ Answers by the first label of the name asked (zone fault.test):
   relay.*      A 192.0.2.90      mx-*.*      A 192.0.2.(60..69)
   tcloop.*     like tc.*, but the MX hosts (lo-*.*) have A 127.0.0.1: mail can
                be delivered through a truncated answer without leaving loopback
+  backup.*     MX 10 servfail.fault.test (no address now), MX 20 self.fault.test
+  selfmx.*     MX 10 self.fault.test      self.*  A 127.0.0.254 (the services'
+               inet_interfaces in the tests: this system)
   anything else: NXDOMAIN with an SOA (negative TTL 60)
 Every query is appended to QUERIES.log as "name type transport".
 """
@@ -45,6 +48,14 @@ def answer(request, transport, log_path):
         return reply
     if label == "slow":
         time.sleep(0.5)
+    if qtype == "MX" and label in ("backup", "selfmx"):
+        if label == "backup":
+            reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX("servfail.fault.test.", 10)))
+        reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX("self.fault.test.", 20)))
+        return reply
+    if qtype == "A" and label == "self":
+        reply.add_answer(RR(name, QTYPE.A, ttl=300, rdata=A("127.0.0.254")))
+        return reply
     if qtype == "MX" and label in ("slow", "ttl", "tc", "tcloop"):
         ttl = 2 if label == "ttl" else 300
         truncate = label in ("tc", "tcloop")
@@ -66,7 +77,8 @@ def answer(request, transport, log_path):
             addr = "192.0.2.6%s" % label.split("-")[1]
         reply.add_answer(RR(name, QTYPE.A, ttl=2 if label == "ttl" else 300, rdata=A(addr)))
         return reply
-    if label in ("slow", "ttl", "tc", "tcloop", "mxfail", "relay") or label.startswith(("mx-", "lo-")):
+    if label in ("slow", "ttl", "tc", "tcloop", "mxfail", "relay", "backup", "selfmx", "self") or \
+            label.startswith(("mx-", "lo-")):
         reply.add_auth(ZONE_SOA)  # NODATA
         return reply
     reply.header.rcode = RCODE.NXDOMAIN

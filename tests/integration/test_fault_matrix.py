@@ -251,6 +251,19 @@ class DnsFaults(unittest.TestCase):
                     self.assertEqual((r["action"], r["enhanced_status"]), (action, status), r)
                     self.assertIn("Name service error for name=%s type=MX: %s" % (domain, words), r["reason"])
         self.assertEqual(server.connections(), 0)
+        # This system is a backup MX and the primary has no address now: a
+        # temporary failure (4.4.4), not a bounce; as the only MX host, a loop
+        # (5.4.6). Nothing is delivered to ourselves.
+        for domain, exit_code, action, status, reason in [
+                ("backup.fault.test", 75, "deferred", "4.4.4", "unable to find primary relay for backup.fault.test"),
+                ("selfmx.fault.test", 69, "bounced", "5.4.6",
+                 "mail for selfmx.fault.test:%d loops back to myself" % server.port)]:
+            with self.subTest(backup_mx=domain):
+                code, recipients = deliver(domain)
+                self.assertEqual(code, exit_code, recipients)
+                for r in recipients:
+                    self.assertEqual((r["action"], r["enhanced_status"], r["reason"]), (action, status, reason))
+        self.assertEqual(server.connections(), 0)
         # A truncated UDP answer is asked again over TCP, and the mail goes
         # to one of the 10 MX hosts it names (all on loopback).
         code, recipients = deliver("tcloop.fault.test")
