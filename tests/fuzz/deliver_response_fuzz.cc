@@ -20,18 +20,9 @@
 #include "delivery-svc/deliver_response.h"
 #include "delivery-svc/smtp_session.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tests/fuzz/memory_content.h"
 
 namespace {
-
-class Content : public mxd::MessageContent {
- public:
-  uint64_t size() const override { return data_.size(); }
-  bool Read(uint64_t offset, size_t max, std::string* out) const override {
-    *out = offset >= data_.size() ? "" : data_.substr(offset, max);
-    return true;
-  }
-  std::string data_ = "Subject: x\r\n\r\nbody\r\n";
-};
 
 void CheckStrings(const mxd::v1::DeliverResponse& r) {
   for (const mxd::v1::RecipientOutcome& o : r.outcomes()) {
@@ -60,7 +51,7 @@ void CheckLogLine(absl::string_view line) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mxd::fuzz::Input in(data, size);
-  Content content;
+  mxd::fuzz::MemoryContent content("Subject: x\r\n\r\nbody\r\n");
   mxd::MessageEnvelope env;
   env.sender = "a@example.org";
   env.recipients = {"b@example.com", "c@example.com"};

@@ -5,18 +5,9 @@
 // "delivered" unless a 2xx reply came after the end of the content.
 #include "delivery-svc/smtp_session.h"
 #include "tests/fuzz/fuzz_input.h"
+#include "tests/fuzz/memory_content.h"
 
 namespace {
-
-class Content : public mxd::MessageContent {
- public:
-  uint64_t size() const override { return data_.size(); }
-  bool Read(uint64_t offset, size_t max, std::string* out) const override {
-    *out = offset >= data_.size() ? "" : data_.substr(offset, max);
-    return true;
-  }
-  std::string data_ = "Subject: x\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xe9t\xe9\r\n.\r\nend\r\n";
-};
 
 const mxd::SaslClient* Sasl() {
   static std::unique_ptr<mxd::SaslClient> c = std::move(*mxd::SaslClient::Create());
@@ -35,7 +26,8 @@ size_t Discards(const mxd::SmtpSession& s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mxd::fuzz::Input in(data, size);
-  Content content;
+  mxd::fuzz::MemoryContent content(
+      "Subject: x\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xe9t\xe9\r\n.\r\nend\r\n");
   mxd::MessageEnvelope env;
   env.sender = "a@example.org";
   env.recipients = {"b@example.com", "c@example.com"};

@@ -1,0 +1,24 @@
+// A message held in memory, for fuzz targets that drive an SMTP session.
+#pragma once
+
+#include <string>
+#include <utility>
+
+#include "delivery-svc/smtp_session.h"
+
+namespace mxd::fuzz {
+
+class MemoryContent : public MessageContent {
+ public:
+  explicit MemoryContent(std::string data) : data_(std::move(data)) {}
+  uint64_t size() const override { return data_.size(); }
+  bool Read(uint64_t offset, size_t max, std::string* out) const override {
+    *out = offset >= data_.size() ? "" : data_.substr(offset, max);
+    return true;
+  }
+
+ private:
+  std::string data_;
+};
+
+}  // namespace mxd::fuzz
