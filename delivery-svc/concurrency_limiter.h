@@ -27,6 +27,12 @@ class ConcurrencyLimiter {
   // Gives the slot back; starts whoever waits first and now fits.
   void Release(const std::string& destination);
 
+  // New limits (a reload): sessions over them finish; none start until under.
+  void SetLimits(size_t per_destination, size_t total) {
+    per_destination_ = per_destination;
+    total_ = total;
+  }
+
   size_t active() const { return active_total_; }
   size_t waiting() const { return waiting_.size(); }
 

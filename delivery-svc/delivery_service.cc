@@ -92,12 +92,16 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
  public:
   DeliverCall(DeliveryService* service, grpc::CallbackServerContext* context, v1::DeliverResponse* response,
               absl::Time deadline)
-      : service_(service), context_(context), response_(response), start_(absl::Now()), deadline_(deadline) {
-    if (service_->active_calls_.fetch_add(1) + 1 > service_->settings_->pending_request_limit) {
-      Reply(
-          grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
-                       absl::StrCat("more than delivery_pending_request_limit = ",
-                                    service_->settings_->pending_request_limit, " deliveries in progress")));
+      : service_(service),
+        settings_(service->settings()),
+        context_(context),
+        response_(response),
+        start_(absl::Now()),
+        deadline_(deadline) {
+    if (service_->active_calls_.fetch_add(1) + 1 > settings_->pending_request_limit) {
+      Reply(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
+                         absl::StrCat("more than delivery_pending_request_limit = ",
+                                      settings_->pending_request_limit, " deliveries in progress")));
       return;
     }
     // Tells the client the call reached the service: from here on a
@@ -117,11 +121,9 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
         return Reply(Invalid("the first message of the stream must be the envelope"));
       }
       envelope_ = std::move(*request_.mutable_envelope());
-      if (absl::Status s =
-              CheckEnvelope(envelope_, service_->settings_->message_size_limit, &bad_recipients_);
-          !s.ok())
+      if (absl::Status s = CheckEnvelope(envelope_, settings_->message_size_limit, &bad_recipients_); !s.ok())
         return Reply(Invalid(s.message()));
-      auto spool = MessageSpool::Create(service_->settings_->spool_directory);
+      auto spool = MessageSpool::Create(settings_->spool_directory);
       if (!spool.ok()) {
         return Reply(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(spool.status().message())));
       }
@@ -244,13 +246,13 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     msg_.eight_bit = msg_.binary || envelope_.body_type() == v1::BODY_TYPE_8BITMIME || spool_->saw_8bit();
     if (envelope_.has_arrival_time()) {
       const absl::Time arrival = absl::FromUnixSeconds(envelope_.arrival_time().seconds());
-      msg_.pix_workaround = absl::Now() - arrival >= service_->settings_->pix_threshold;
+      msg_.pix_workaround = absl::Now() - arrival >= settings_->pix_threshold;
     }
     msg_.content = spool_.get();
     // No transaction after the first may begin that could outlast the
     // caller's deadline.
     if (deadline_ != absl::InfiniteFuture()) {
-      msg_.start_by = deadline_ - service_->settings_->time_budget.transaction;
+      msg_.start_by = deadline_ - settings_->time_budget.transaction;
     }
     for (const v1::Route& r : envelope_.routes()) {
       RouteTarget t;
@@ -275,7 +277,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
       return LoopDone(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
     }
     service_->running_.insert(this);
-    attempt_ = std::make_unique<DeliveryAttempt>(service_->loop_, service_->settings_, service_->cache_, key,
+    attempt_ = std::make_unique<DeliveryAttempt>(service_->loop_, settings_.get(), service_->cache_, key,
                                                  routes_, &msg_, deadline_);
     if (service_->draining_) {
       // Started after SIGTERM (it was waiting for a slot): defer it now.
@@ -328,6 +330,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   }
 
   DeliveryService* service_;
+  std::shared_ptr<const DeliverySettings> settings_;  // as when the call came: a reload does not change it
   grpc::CallbackServerContext* context_;
   v1::DeliverResponse* response_;
   absl::Time start_;
@@ -350,6 +353,16 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   std::atomic<bool> replied_{false};
   std::atomic<int> refs_{1};  // gRPC's reference, released in OnDone
 };
+
+void DeliveryService::SetSettings(std::shared_ptr<const DeliverySettings> settings) {
+  std::lock_guard<std::mutex> lock(settings_mutex_);
+  settings_ = std::move(settings);
+}
+
+std::shared_ptr<const DeliverySettings> DeliveryService::settings() const {
+  std::lock_guard<std::mutex> lock(settings_mutex_);
+  return settings_;
+}
 
 void DeliveryService::Drain(absl::Duration grace) {
   loop_->Post([this, grace] {

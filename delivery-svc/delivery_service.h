@@ -5,6 +5,8 @@
 #pragma once
 
 #include <atomic>
+#include <memory>
+#include <mutex>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
@@ -22,9 +24,13 @@ class DeliverCall;
 class DeliveryService final : public v1::Delivery::CallbackService {
  public:
   // `limiter` and `cache` belong to `loop`'s thread.
-  DeliveryService(EventLoop* loop, const DeliverySettings* settings, ConcurrencyLimiter* limiter,
-                  ConnectionCache* cache)
-      : loop_(loop), settings_(settings), limiter_(limiter), cache_(cache) {}
+  DeliveryService(EventLoop* loop, std::shared_ptr<const DeliverySettings> settings,
+                  ConcurrencyLimiter* limiter, ConnectionCache* cache)
+      : loop_(loop), settings_(std::move(settings)), limiter_(limiter), cache_(cache) {}
+
+  // The settings new calls get (a reload); calls in progress keep theirs.
+  void SetSettings(std::shared_ptr<const DeliverySettings> settings);
+  std::shared_ptr<const DeliverySettings> settings() const;
 
   grpc::ServerReadReactor<v1::DeliverRequest>* Deliver(grpc::CallbackServerContext* context,
                                                        v1::DeliverResponse* response) override;
@@ -38,7 +44,8 @@ class DeliveryService final : public v1::Delivery::CallbackService {
   friend class DeliverCall;
   void ShutdownRunning();
   EventLoop* loop_;
-  const DeliverySettings* settings_;
+  mutable std::mutex settings_mutex_;
+  std::shared_ptr<const DeliverySettings> settings_;
   ConcurrencyLimiter* limiter_;
   ConnectionCache* cache_;
   std::atomic<size_t> active_calls_{0};

@@ -7,7 +7,9 @@
 
 namespace mxd {
 
-absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c) {
+absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
+                                                              const LookupTable::FileContents* tables,
+                                                              const DeliverySettings* previous) {
   DeliverySettings d;
   SessionSettings& s = d.session;
   s.helo_name = c.GetString("smtp_helo_name");
@@ -59,17 +61,18 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c) {
   }
   s.starttls_timeout = c.GetTime("smtp_starttls_timeout");
   d.time_budget = DeliveryTimeBudgetFrom(c);
-  if (absl::Status st = LoadTlsAndSasl(c, &d); !st.ok()) return st;
+  if (absl::Status st = LoadTlsAndSasl(c, tables, previous, &d); !st.ok()) return st;
   return d;
 }
 
-absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, DeliverySettings* d) {
+absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, const LookupTable::FileContents* tables,
+                                              const DeliverySettings* previous, DeliverySettings* d) {
   auto named = [&c](absl::string_view param, const absl::Status& st) {
     return absl::Status(st.code(), absl::StrCat(c.Origin(param), ": parameter ", param, ": ", st.message()));
   };
   absl::StatusOr<TlsLevel> level = ParseTlsLevel(c.GetString("smtp_tls_security_level"));
   if (!level.ok()) return named("smtp_tls_security_level", level.status());
-  absl::StatusOr<LookupTable> policy_map = LookupTable::Load(c.GetString("smtp_tls_policy_maps"));
+  absl::StatusOr<LookupTable> policy_map = LookupTable::Load(c.GetString("smtp_tls_policy_maps"), tables);
   if (!policy_map.ok()) return named("smtp_tls_policy_maps", policy_map.status());
   absl::StatusOr<TlsPolicyTable> policies =
       TlsPolicyTable::Create(*level, c.GetList("smtp_tls_verify_cert_match"),
@@ -92,9 +95,13 @@ absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, DeliverySettings*
   t.key_file = c.GetString("smtp_tls_key_file");
   t.servername = c.GetString("smtp_tls_servername");
   t.session_cache_timeout = c.GetTime("smtp_tls_session_cache_timeout");
-  absl::StatusOr<std::unique_ptr<TlsClientContext>> tls = TlsClientContext::Create(t);
-  if (!tls.ok()) return absl::Status(tls.status().code(), absl::StrCat("TLS: ", tls.status().message()));
-  d->tls_context = std::move(*tls);
+  if (previous != nullptr) {
+    d->tls_context = previous->tls_context;  // files cannot be opened again inside the sandbox
+  } else {
+    absl::StatusOr<std::unique_ptr<TlsClientContext>> tls = TlsClientContext::Create(t);
+    if (!tls.ok()) return absl::Status(tls.status().code(), absl::StrCat("TLS: ", tls.status().message()));
+    d->tls_context = std::move(*tls);
+  }
 
   d->sasl_soft_bounce = c.GetBool("smtp_sasl_auth_soft_bounce");
   d->sasl_mechanism_filter = c.GetList("smtp_sasl_mechanism_filter");
@@ -107,12 +114,12 @@ absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, DeliverySettings*
   d->sasl_options = *plain;
   d->sasl_tls_options = *over_tls;
   if (!c.GetString("smtp_pix_workaround_maps").empty()) {
-    absl::StatusOr<LookupTable> pix = LookupTable::Load(c.GetString("smtp_pix_workaround_maps"));
+    absl::StatusOr<LookupTable> pix = LookupTable::Load(c.GetString("smtp_pix_workaround_maps"), tables);
     if (!pix.ok()) return named("smtp_pix_workaround_maps", pix.status());
     d->pix_workaround_maps = std::make_shared<LookupTable>(std::move(*pix));
   }
   if (!c.GetBool("smtp_sasl_auth_enable")) return absl::OkStatus();
-  absl::StatusOr<LookupTable> passwords = LookupTable::Load(c.GetString("smtp_sasl_password_maps"));
+  absl::StatusOr<LookupTable> passwords = LookupTable::Load(c.GetString("smtp_sasl_password_maps"), tables);
   if (!passwords.ok()) return named("smtp_sasl_password_maps", passwords.status());
   for (const std::string& key : passwords->Keys()) {
     if (!absl::StrContains(*passwords->Find(key), ':')) {
@@ -122,6 +129,10 @@ absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, DeliverySettings*
     }
   }
   d->sasl_passwords = std::make_shared<LookupTable>(std::move(*passwords));
+  if (previous != nullptr && previous->sasl) {
+    d->sasl = previous->sasl;
+    return absl::OkStatus();
+  }
   absl::StatusOr<std::unique_ptr<SaslClient>> sasl = SaslClient::Create();
   if (!sasl.ok()) return sasl.status();
   d->sasl = std::move(*sasl);

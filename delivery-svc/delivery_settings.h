@@ -51,10 +51,17 @@ struct DeliverySettings {
   SaslSecurityOptions sasl_tls_options;
   bool sasl_soft_bounce = true;
 
-  static absl::StatusOr<DeliverySettings> FromConfig(const Config& config);
+  // `tables`: lookup tables' contents read earlier (path -> text) instead of
+  // the files (a reload after confinement). `previous`: the settings being
+  // replaced; their TLS context and SASL library are kept (certificates and
+  // keys are read at start only).
+  static absl::StatusOr<DeliverySettings> FromConfig(const Config& config,
+                                                     const LookupTable::FileContents* tables = nullptr,
+                                                     const DeliverySettings* previous = nullptr);
 
  private:
-  static absl::Status LoadTlsAndSasl(const Config& config, DeliverySettings* d);
+  static absl::Status LoadTlsAndSasl(const Config& config, const LookupTable::FileContents* tables,
+                                     const DeliverySettings* previous, DeliverySettings* d);
 };
 
 }  // namespace mxd

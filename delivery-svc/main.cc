@@ -6,6 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/cli/service_command_line.h"
+#include "common/config/config_reader.h"
 #include "common/grpc/server_runner.h"
 #include "common/log/json_log.h"
 #include "common/net/event_loop.h"
@@ -13,6 +14,7 @@
 #include "common/sandbox/sandbox.h"
 #include "delivery-svc/concurrency_limiter.h"
 #include "delivery-svc/connection_cache.h"
+#include "delivery-svc/delivery_reload.h"
 #include "delivery-svc/delivery_service.h"
 #include "delivery-svc/delivery_settings.h"
 #include "delivery-svc/message_spool.h"
@@ -45,11 +47,25 @@ int main(int argc, char** argv) {
                     {{"limit", static_cast<double>(files)}, {"needed", static_cast<double>(needed)}});
   }
 
+  // SIGHUP: the helper that can still read the configuration after the
+  // sandbox is on; forked now, before any thread starts.
+  auto reader = mxd::ConfigReader::Start(cmd->config_file, cmd->overrides);
+  if (!reader.ok()) {
+    mxd::LogError("start_failed", {{"program", "delivery-svc"}, {"error", reader.status().message()}});
+    return EX_OSERR;
+  }
+  auto current = (*reader)->Read(absl::Seconds(30));  // what a reload is compared with
+  if (!current.ok()) {
+    mxd::LogError("bad_configuration", {{"program", "delivery-svc"}, {"error", current.status().message()}});
+    return EX_CONFIG;
+  }
+
   mxd::EventLoop loop;
   mxd::ConcurrencyLimiter limiter(settings->concurrency_limit, settings->session_limit);
   mxd::ConnectionCache cache(&loop, settings->connection_cache, settings->cache_time_limit,
                              settings->reuse_time_limit);
-  mxd::DeliveryService service(&loop, &*settings, &limiter, &cache);
+  mxd::DeliveryService service(&loop, std::make_shared<const mxd::DeliverySettings>(*std::move(settings)),
+                               &limiter, &cache);
   std::thread loop_thread([&loop] { loop.Run(); });
 
   mxd::ServerOptions server;
@@ -69,6 +85,7 @@ int main(int argc, char** argv) {
   } else {
     mxd::WarnNoSandbox("delivery-svc");
   }
+  server.on_reload = [&] { mxd::ReloadDelivery(**reader, &*current, &service, &loop, &limiter); };
   int rc = mxd::RunGrpcServer(server);
   loop.Stop();
   loop_thread.join();

@@ -84,8 +84,10 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
   std::string listen = args->GetOr("listen", default_listen);
   std::string port_file = args->GetOr("port-file", "");
   const bool sandbox = !args->Has("no-sandbox");
-  return ServiceCommandLine{*std::move(config), *std::move(args), std::move(listen), std::move(port_file),
-                            sandbox};
+  const std::string config_file = args->GetOr("config", "");
+  return ServiceCommandLine{*std::move(config),   *std::move(args), std::move(listen),
+                            std::move(port_file), sandbox,          config_file,
+                            std::move(overrides)};
 }
 
 }  // namespace mxd

@@ -17,7 +17,9 @@ struct ServiceCommandLine {
   ParsedArgs args;  // the service's own options are read from here
   std::string listen;
   std::string port_file;
-  bool sandbox = true;  // false with --no-sandbox
+  bool sandbox = true;                 // false with --no-sandbox
+  std::string config_file;             // --config, "" for none
+  std::vector<std::string> overrides;  // -o name=value, in order (SIGHUP reads them again)
 };
 
 // Returns nullopt when the program should exit now with `*exit_code` (after

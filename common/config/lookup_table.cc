@@ -52,11 +52,26 @@ absl::StatusOr<LookupTable> LookupTable::Parse(absl::string_view text, absl::str
   return t;
 }
 
-absl::StatusOr<LookupTable> LookupTable::Load(absl::string_view spec) {
+std::string LookupTable::PathOf(absl::string_view spec) {
+  absl::string_view path = spec;
+  for (absl::string_view type : {"hash:", "texthash:", "btree:", "lmdb:", "cdb:"}) {
+    if (absl::ConsumePrefix(&path, type)) break;
+  }
+  return absl::StartsWith(path, "/") ? std::string(path) : "";
+}
+
+absl::StatusOr<LookupTable> LookupTable::Load(absl::string_view spec) { return Load(spec, nullptr); }
+
+absl::StatusOr<LookupTable> LookupTable::Load(absl::string_view spec, const FileContents* files) {
   if (spec.empty()) return LookupTable{};
   absl::string_view path = spec;
   for (absl::string_view type : {"hash:", "texthash:", "btree:", "lmdb:", "cdb:"}) {
     if (absl::ConsumePrefix(&path, type)) break;
+  }
+  if (files != nullptr && absl::StartsWith(path, "/")) {
+    auto it = files->find(path);
+    if (it == files->end()) return absl::NotFoundError(absl::StrCat("cannot open lookup table ", path));
+    return Parse(it->second, path);
   }
   if (!absl::StartsWith(path, "/")) {
     return absl::InvalidArgumentError(absl::StrCat("lookup table \"", spec,

@@ -23,6 +23,12 @@ class LookupTable {
   // Reads "type:/path" (hash:, texthash:, btree: or a bare path: the text
   // source is read, as postmap would). An empty spec is an empty table.
   static absl::StatusOr<LookupTable> Load(absl::string_view spec);
+  // The same from contents read earlier (path -> text), for a service that
+  // can no longer open files (SIGHUP after confinement: ConfigReader).
+  using FileContents = absl::flat_hash_map<std::string, std::string>;
+  static absl::StatusOr<LookupTable> Load(absl::string_view spec, const FileContents* files);
+  // The file a spec names ("texthash:/etc/x" -> "/etc/x"); "" when none.
+  static std::string PathOf(absl::string_view spec);
 
   std::optional<std::string> Find(absl::string_view key) const;
   // Where an entry came from, for error messages ("FILE line N").

@@ -27,6 +27,7 @@ sigset_t TerminationSignals() {
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP);  // reload (ServerOptions::on_reload)
   return set;
 }
 
@@ -152,7 +153,15 @@ int RunGrpcServer(const ServerOptions& options) {
 
   sigset_t set = TerminationSignals();
   int sig = 0;
-  sigwait(&set, &sig);
+  for (;;) {
+    sigwait(&set, &sig);
+    if (sig != SIGHUP) break;
+    if (options.on_reload) {
+      options.on_reload();
+    } else {
+      LogWarning("reload_unsupported", {{"program", options.program}, {"warning", "SIGHUP ignored"}});
+    }
+  }
   LogInfo("shutting_down", {{"program", options.program}, {"signal", sig == SIGINT ? "SIGINT" : "SIGTERM"}});
   // New calls are refused from here on; calls in flight get the grace period
   // (the service reports what is left at its end), then are cancelled.

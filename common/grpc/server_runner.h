@@ -14,8 +14,9 @@
 
 namespace mxd {
 
-// Call first thing in main(), before any thread starts, so that SIGINT and
-// SIGTERM are delivered only to the waiting thread in RunGrpcServer.
+// Call first thing in main(), before any thread starts, so that SIGINT,
+// SIGTERM and SIGHUP are delivered only to the waiting thread in
+// RunGrpcServer.
 void BlockTerminationSignals();
 
 // gRPC's and protobuf's log output goes through our JSON log (RunGrpcServer
@@ -39,6 +40,9 @@ struct ServerOptions {
   // `shutdown_grace` to finish (then the server cancels what is left).
   std::function<void(absl::Duration grace)> on_draining;
   absl::Duration shutdown_grace = absl::Seconds(25);
+  // On SIGHUP, on the signal thread: read the configuration again and apply
+  // it without dropping connections or calls (or refuse it, keeping the old).
+  std::function<void()> on_reload;
   // Runs after the server stopped accepting work and finished its RPCs.
   std::function<void()> on_shutdown;
 };
