@@ -33,16 +33,25 @@ std::vector<std::string> ExtractOverrides(int& argc, char** argv) {
 }
 
 absl::StatusOr<Config> LoadConfig(const std::string& config_file, const std::vector<std::string>& overrides) {
-  std::vector<Assignment> assignments;
+  std::string text;
   if (!config_file.empty()) {
     std::ifstream in(config_file, std::ios::binary);
     if (!in) {
       return absl::InvalidArgumentError(
           absl::StrCat("cannot open configuration file ", config_file, ": ", std::strerror(errno)));
     }
-    std::stringstream text;
-    text << in.rdbuf();
-    auto parsed = ParseMainCf(text.str(), config_file);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    text = ss.str();
+  }
+  return ConfigFromText(text, config_file, overrides);
+}
+
+absl::StatusOr<Config> ConfigFromText(absl::string_view main_cf, const std::string& source,
+                                      const std::vector<std::string>& overrides) {
+  std::vector<Assignment> assignments;
+  if (!source.empty()) {
+    auto parsed = ParseMainCf(main_cf, source);
     if (!parsed.ok()) return parsed.status();
     assignments = *std::move(parsed);
   }

@@ -15,6 +15,11 @@ namespace mxd {
 // in order. Sets argc to the remaining count.
 std::vector<std::string> ExtractOverrides(int& argc, char** argv);
 
+// main.cf text (named `source` in errors; none when empty) with `overrides`
+// applied after it.
+absl::StatusOr<Config> ConfigFromText(absl::string_view main_cf, const std::string& source,
+                                      const std::vector<std::string>& overrides);
+
 // Reads `config_file` (when not empty) and applies `overrides` after it.
 absl::StatusOr<Config> LoadConfig(const std::string& config_file, const std::vector<std::string>& overrides);
 

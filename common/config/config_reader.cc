@@ -181,18 +181,7 @@ absl::StatusOr<ConfigSnapshot> ConfigReader::Read(absl::Duration timeout) {
     }
   }
   if (!have_main_cf) return absl::DataLossError("no configuration from the configuration reader");
-  std::vector<Assignment> assignments;
-  if (!config_file_.empty()) {
-    auto parsed = ParseMainCf(main_cf, config_file_);
-    if (!parsed.ok()) return parsed.status();
-    assignments = *std::move(parsed);
-  }
-  for (const std::string& o : overrides_) {
-    auto a = ParseOverride(o);
-    if (!a.ok()) return a.status();
-    assignments.push_back(*std::move(a));
-  }
-  absl::StatusOr<Config> config = Config::Build(assignments);
+  absl::StatusOr<Config> config = ConfigFromText(main_cf, config_file_, overrides_);
   if (!config.ok()) return config.status();
   snap.config = *std::move(config);
   return snap;

@@ -20,7 +20,7 @@
 #include "delivery-svc/deliver_response.h"
 #include "delivery-svc/smtp_session.h"
 #include "tests/fuzz/fuzz_input.h"
-#include "tests/fuzz/memory_content.h"
+#include "tests/support/memory_content.h"
 
 namespace {
 
@@ -51,7 +51,7 @@ void CheckLogLine(absl::string_view line) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mxd::fuzz::Input in(data, size);
-  mxd::fuzz::MemoryContent content("Subject: x\r\n\r\nbody\r\n");
+  mxd::testing_support::MemoryContent content("Subject: x\r\n\r\nbody\r\n");
   mxd::MessageEnvelope env;
   env.sender = "a@example.org";
   env.recipients = {"b@example.com", "c@example.com"};

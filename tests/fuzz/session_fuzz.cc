@@ -5,7 +5,7 @@
 // "delivered" unless a 2xx reply came after the end of the content.
 #include "delivery-svc/smtp_session.h"
 #include "tests/fuzz/fuzz_input.h"
-#include "tests/fuzz/memory_content.h"
+#include "tests/support/memory_content.h"
 
 namespace {
 
@@ -26,7 +26,7 @@ size_t Discards(const mxd::SmtpSession& s) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mxd::fuzz::Input in(data, size);
-  mxd::fuzz::MemoryContent content(
+  mxd::testing_support::MemoryContent content(
       "Subject: x\r\nContent-Transfer-Encoding: 8bit\r\n\r\n\xe9t\xe9\r\n.\r\nend\r\n");
   mxd::MessageEnvelope env;
   env.sender = "a@example.org";

@@ -7,6 +7,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "tests/support/memory_content.h"
 
 namespace mxd {
 namespace {
@@ -14,18 +15,7 @@ namespace {
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class MemoryContent : public MessageContent {
- public:
-  explicit MemoryContent(std::string data) : data_(std::move(data)) {}
-  uint64_t size() const override { return data_.size(); }
-  bool Read(uint64_t offset, size_t max, std::string* out) const override {
-    *out = offset >= data_.size() ? "" : data_.substr(offset, max);
-    return true;
-  }
-
- private:
-  std::string data_;
-};
+using testing_support::MemoryContent;
 
 constexpr char kEhloPipelining[] =
     "250-mx.example\r\n250-PIPELINING\r\n250-SIZE 100000\r\n250-8BITMIME\r\n250 ENHANCEDSTATUSCODES\r\n";

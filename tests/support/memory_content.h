@@ -1,4 +1,5 @@
-// A message held in memory, for fuzz targets that drive an SMTP session.
+// A message held in memory, for the tests and fuzz targets that drive an
+// SMTP session.
 #pragma once
 
 #include <string>
@@ -6,7 +7,7 @@
 
 #include "delivery-svc/smtp_session.h"
 
-namespace mxd::fuzz {
+namespace mxd::testing_support {
 
 class MemoryContent : public MessageContent {
  public:
@@ -21,4 +22,4 @@ class MemoryContent : public MessageContent {
   std::string data_;
 };
 
-}  // namespace mxd::fuzz
+}  // namespace mxd::testing_support
