@@ -1,26 +1,30 @@
 #include "delivery-svc/delivery_reload.h"
 
-#include "absl/strings/match.h"
-#include "absl/strings/str_join.h"
 #include "common/log/json_log.h"
 
 namespace mxd {
 namespace {
 
-// Settings read once at start: certificates and keys (the sandbox cannot
-// open them again), the connection cache's shape and the user to run as.
-bool NeedsRestart(absl::string_view change) {
-  for (absl::string_view p :
-       {"smtp_tls_CAfile ", "smtp_tls_CApath ", "smtp_tls_cert_file ", "smtp_tls_key_file ",
-        "smtp_tls_protocols ", "smtp_tls_mandatory_protocols ", "smtp_tls_ciphers ",
-        "smtp_tls_mandatory_ciphers ", "smtp_tls_exclude_ciphers ", "smtp_tls_mandatory_exclude_ciphers ",
-        "smtp_tls_servername ", "smtp_tls_session_cache_timeout ", "tls_append_default_CA ",
-        "smtp_connection_cache_on_demand ", "smtp_connection_cache_time_limit ",
-        "smtp_connection_reuse_time_limit ", "sandbox_user ", "smtp_sasl_auth_enable "}) {
-    if (absl::StartsWith(change, p)) return true;
-  }
-  return false;
-}
+// Read once at start: certificates and keys (the sandbox cannot open them
+// again), the connection cache's shape and the user to run as.
+const std::vector<absl::string_view> kReadOnce = {"smtp_tls_CAfile",
+                                                  "smtp_tls_CApath",
+                                                  "smtp_tls_cert_file",
+                                                  "smtp_tls_key_file",
+                                                  "smtp_tls_protocols",
+                                                  "smtp_tls_mandatory_protocols",
+                                                  "smtp_tls_ciphers",
+                                                  "smtp_tls_mandatory_ciphers",
+                                                  "smtp_tls_exclude_ciphers",
+                                                  "smtp_tls_mandatory_exclude_ciphers",
+                                                  "smtp_tls_servername",
+                                                  "smtp_tls_session_cache_timeout",
+                                                  "tls_append_default_CA",
+                                                  "smtp_connection_cache_on_demand",
+                                                  "smtp_connection_cache_time_limit",
+                                                  "smtp_connection_reuse_time_limit",
+                                                  "sandbox_user",
+                                                  "smtp_sasl_auth_enable"};
 
 }  // namespace
 
@@ -38,20 +42,12 @@ void ReloadDelivery(ConfigReader& reader, ConfigSnapshot* current, DeliveryServi
   if (!settings.ok()) return refuse(settings.status().message());
   auto fresh = std::make_shared<const DeliverySettings>(*std::move(settings));
 
-  std::vector<std::string> changes =
+  const std::vector<std::string> changes =
       ConfigChanges(current->config, current->tables, next->config, next->tables);
-  std::vector<std::string> later;
-  for (const std::string& c : changes) {
-    if (NeedsRestart(c)) later.push_back(c);
-  }
   service->SetSettings(fresh);
   loop->Post([limiter, fresh] { limiter->SetLimits(fresh->concurrency_limit, fresh->session_limit); });
   *current = *std::move(next);
-  LogInfo("reload",
-          {{"program", "delivery-svc"},
-           {"changed", changes.empty() ? "nothing" : absl::StrJoin(changes, "; ")},
-           {"needs_restart", absl::StrJoin(later, "; ")}},
-          {{"changes", static_cast<double>(changes.size())}});
+  LogReload("delivery-svc", changes, kReadOnce);
 }
 
 }  // namespace mxd

@@ -6,12 +6,14 @@
 #include <thread>
 
 #include "common/cli/service_command_line.h"
+#include "common/config/config_reader.h"
 #include "common/grpc/server_runner.h"
 #include "common/log/json_log.h"
 #include "common/sandbox/sandbox.h"
 #include "resolver-svc/dns_cache.h"
 #include "resolver-svc/dns_client.h"
 #include "resolver-svc/native_host_lookup.h"
+#include "resolver-svc/resolver_reload.h"
 #include "resolver-svc/resolver_service.h"
 #include "resolver-svc/resolver_settings.h"
 #include "resolver-svc/route_lookup.h"
@@ -32,6 +34,19 @@ int main(int argc, char** argv) {
     return EX_CONFIG;
   }
 
+  // SIGHUP: the helper that can still read main.cf after the sandbox is on;
+  // forked now, before any thread starts.
+  auto reader = mxd::ConfigReader::Start(cmd->config_file, cmd->overrides);
+  if (!reader.ok()) {
+    mxd::LogError("start_failed", {{"program", "resolver-svc"}, {"error", reader.status().message()}});
+    return EX_OSERR;
+  }
+  auto current = (*reader)->Read(absl::Seconds(30));  // what a reload is compared with
+  if (!current.ok()) {
+    mxd::LogError("bad_configuration", {{"program", "resolver-svc"}, {"error", current.status().message()}});
+    return EX_CONFIG;
+  }
+
   mxd::EventLoop loop;
   auto dns = mxd::DnsClient::Create(&loop, settings->dns);
   if (!dns.ok()) {
@@ -41,8 +56,9 @@ int main(int argc, char** argv) {
   mxd::DnsCache cache(&loop, dns->get(), settings->cache);
   mxd::NativeHostLookup native(&loop, settings->disable_dns_lookups ? 4 : 0);
   mxd::LiveAnswers live_answers(&cache, &native);
-  mxd::RouteLookup live_lookup(&live_answers, &*settings);
-  mxd::ResolverService service(&loop, &live_lookup, &cache, &*settings);
+  const bool seccomp = !settings->disable_dns_lookups;
+  mxd::ResolverService service(&loop, &live_answers, &cache,
+                               std::make_shared<const mxd::ResolverSettings>(*std::move(settings)));
   std::thread loop_thread([&loop] { loop.Run(); });
 
   mxd::ServerOptions server;
@@ -57,12 +73,13 @@ int main(int argc, char** argv) {
   const std::string user = config->GetString("sandbox_user");
   // getaddrinfo (disable_dns_lookups = yes) reads /etc/hosts and loads NSS
   // modules at run time: privileges are still dropped, the filter is not.
-  const bool seccomp = !settings->disable_dns_lookups;
   if (cmd->sandbox) {
     server.after_start = [user, seccomp] { return mxd::EnterSandbox(user, seccomp); };
   } else {
     mxd::WarnNoSandbox("resolver-svc");
   }
+  const std::string dns_servers = cmd->args.GetOr("dns-server", "");
+  server.on_reload = [&] { mxd::ReloadResolver(**reader, &*current, dns_servers, &service); };
   int rc = mxd::RunGrpcServer(server);
   loop.Stop();
   loop_thread.join();

@@ -75,10 +75,11 @@ grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* 
     return reactor;
   }
 
+  const std::shared_ptr<const ResolverSettings> settings = this->settings();
   // Fast path: everything cached, answered on this thread.
   {
     CachedAnswers cached(cache_);
-    RouteLookup lookup(&cached, settings_);
+    RouteLookup lookup(&cached, settings.get());
     std::optional<RouteSet> result;
     lookup.Resolve(*hop, [&result](RouteSet set) { result = std::move(set); });
     if (result && !cached.missed()) {
@@ -87,20 +88,33 @@ grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* 
     }
   }
 
-  if (pending_.fetch_add(1) >= settings_->pending_request_limit) {
+  if (pending_.fetch_add(1) >= settings->pending_request_limit) {
     pending_.fetch_sub(1);
     reactor->Finish(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                                  absl::StrCat("more than resolver_pending_request_limit = ",
-                                              settings_->pending_request_limit, " requests in progress")));
+                                              settings->pending_request_limit, " requests in progress")));
     return reactor;
   }
-  loop_->Post([this, reactor, response, start, hop = *std::move(hop)]() {
-    live_->Resolve(hop, [this, reactor, response, start, hop](RouteSet set) {
+  loop_->Post([this, reactor, response, start, settings, hop = *std::move(hop)]() {
+    // One lookup per request, with its own settings, alive until it answers
+    // (the callback owns it).
+    auto lookup = std::make_shared<RouteLookup>(live_, settings.get());
+    lookup->Resolve(hop, [this, reactor, response, start, hop, lookup, settings](RouteSet set) {
       pending_.fetch_sub(1);
       Reply(reactor, response, hop, set, start, false);
     });
   });
   return reactor;
+}
+
+void ResolverService::SetSettings(std::shared_ptr<const ResolverSettings> settings) {
+  std::lock_guard<std::mutex> lock(settings_mutex_);
+  settings_ = std::move(settings);
+}
+
+std::shared_ptr<const ResolverSettings> ResolverService::settings() const {
+  std::lock_guard<std::mutex> lock(settings_mutex_);
+  return settings_;
 }
 
 }  // namespace mxd

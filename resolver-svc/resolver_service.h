@@ -5,6 +5,8 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
+#include <mutex>
 
 #include "absl/time/time.h"
 #include "common/net/event_loop.h"
@@ -15,9 +17,15 @@ namespace mxd {
 
 class ResolverService final : public v1::Resolver::CallbackService {
  public:
-  // `live` runs on `loop`; `cache` and `settings` serve the fast path.
-  ResolverService(EventLoop* loop, RouteLookup* live, const DnsCache* cache, const ResolverSettings* settings)
-      : loop_(loop), live_(live), cache_(cache), settings_(settings) {}
+  // `live` (DNS through the cache) is used on `loop`; `cache` serves the
+  // fast path. Each request resolves with the settings in force when it came.
+  ResolverService(EventLoop* loop, AnswerSource* live, const DnsCache* cache,
+                  std::shared_ptr<const ResolverSettings> settings)
+      : loop_(loop), live_(live), cache_(cache), settings_(std::move(settings)) {}
+
+  // The settings new requests get (a reload); requests in progress keep theirs.
+  void SetSettings(std::shared_ptr<const ResolverSettings> settings);
+  std::shared_ptr<const ResolverSettings> settings() const;
 
   grpc::ServerUnaryReactor* Resolve(grpc::CallbackServerContext* context, const v1::ResolveRequest* request,
                                     v1::ResolveResponse* response) override;
@@ -27,9 +35,10 @@ class ResolverService final : public v1::Resolver::CallbackService {
              const RouteSet& set, absl::Time start, bool cached);
 
   EventLoop* loop_;
-  RouteLookup* live_;
+  AnswerSource* live_;
   const DnsCache* cache_;
-  const ResolverSettings* settings_;
+  mutable std::mutex settings_mutex_;
+  std::shared_ptr<const ResolverSettings> settings_;
   std::atomic<int64_t> pending_{0};
 };
 

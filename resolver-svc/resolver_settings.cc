@@ -13,7 +13,8 @@ absl::Status ParamError(const Config& config, absl::string_view name, absl::stri
 }  // namespace
 
 absl::StatusOr<ResolverSettings> ResolverSettings::FromConfig(const Config& config,
-                                                              const std::string& dns_servers) {
+                                                              const std::string& dns_servers,
+                                                              const ResolverSettings* previous) {
   ResolverSettings s;
   s.use_ipv4 = s.use_ipv6 = false;
   for (const std::string& p : config.GetList("inet_protocols")) {
@@ -41,9 +42,13 @@ absl::StatusOr<ResolverSettings> ResolverSettings::FromConfig(const Config& conf
   s.disable_dns_lookups = config.GetBool("disable_dns_lookups");
   s.ignore_mx_lookup_error = config.GetBool("ignore_mx_lookup_error");
 
-  auto own = FindOwnAddresses(config.GetList("inet_interfaces"), config.GetList("proxy_interfaces"));
-  if (!own.ok()) return own.status();
-  s.own_addresses = *std::move(own);
+  if (previous != nullptr) {
+    s.own_addresses = previous->own_addresses;
+  } else {
+    auto own = FindOwnAddresses(config.GetList("inet_interfaces"), config.GetList("proxy_interfaces"));
+    if (!own.ok()) return own.status();
+    s.own_addresses = *std::move(own);
+  }
 
   s.dns.servers = dns_servers;
   s.dns.timeout = config.GetTime("resolver_query_timeout");

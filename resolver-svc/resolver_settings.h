@@ -31,7 +31,10 @@ struct ResolverSettings {
   int64_t pending_request_limit = 10000;
 
   // `dns_servers` is the --dns-server flag ("" for the system's resolv.conf).
-  static absl::StatusOr<ResolverSettings> FromConfig(const Config& config, const std::string& dns_servers);
+  // `previous`: the settings a reload replaces; their own addresses are kept
+  // (finding them needs interfaces and files the sandbox does not allow).
+  static absl::StatusOr<ResolverSettings> FromConfig(const Config& config, const std::string& dns_servers,
+                                                     const ResolverSettings* previous = nullptr);
 };
 
 }  // namespace mxd

@@ -14,9 +14,11 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "common/config/config_loader.h"
 #include "common/config/parameter.h"
+#include "common/log/json_log.h"
 
 namespace mxd {
 namespace {
@@ -185,6 +187,21 @@ absl::StatusOr<ConfigSnapshot> ConfigReader::Read(absl::Duration timeout) {
   if (!config.ok()) return config.status();
   snap.config = *std::move(config);
   return snap;
+}
+
+void LogReload(absl::string_view program, const std::vector<std::string>& changes,
+               const std::vector<absl::string_view>& read_once) {
+  std::vector<std::string> later;
+  for (const std::string& c : changes) {
+    for (absl::string_view name : read_once) {
+      if (absl::StartsWith(c, absl::StrCat(name, " = "))) later.push_back(c);
+    }
+  }
+  LogInfo("reload",
+          {{"program", program},
+           {"changed", changes.empty() ? "nothing" : absl::StrJoin(changes, "; ")},
+           {"needs_restart", absl::StrJoin(later, "; ")}},
+          {{"changes", static_cast<double>(changes.size())}});
 }
 
 std::vector<std::string> ConfigChanges(const Config& before, const LookupTable::FileContents& tables_before,

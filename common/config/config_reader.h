@@ -47,6 +47,11 @@ class ConfigReader {
   std::vector<std::string> overrides_;
 };
 
+// The "reload" log line: what changed, and which of those changes wait for
+// a restart (parameters read only at start, named in `read_once`).
+void LogReload(absl::string_view program, const std::vector<std::string>& changes,
+               const std::vector<absl::string_view>& read_once);
+
 // The "name = value" lines that differ between two configurations (the new
 // values), and the tables whose contents changed, for the reload log line.
 std::vector<std::string> ConfigChanges(const Config& before, const LookupTable::FileContents& tables_before,

@@ -89,3 +89,42 @@ class Reload(unittest.TestCase):
 
 if __name__ == "__main__":
     unittest.main()
+
+
+class ResolverReload(unittest.TestCase):
+    def test_sighup_applies_relayhost_and_refuses_a_bad_file(self):
+        from resolver_harness import ResolverSvc
+        from delivery_harness import free_port
+        procs = Processes()
+        workdir = tempdir(self)
+        self.addCleanup(procs.stop_all)
+        svc = ResolverSvc(procs, workdir, free_port(), config_text="relayhost = [192.0.2.1]:2525\n")
+        cf = [a for a in svc.proc.args if a.endswith(".cf")][0]
+
+        def routes():
+            return [(r.host, r.port) for r in svc.resolve("example.com").routes]
+
+        def reload(event):
+            before = len([l for l in svc.log_lines() if l["event"] == event])
+            svc.proc.send_signal(signal.SIGHUP)
+            deadline = time.time() + 15
+            while time.time() < deadline:
+                lines = [l for l in svc.log_lines() if l["event"] == event]
+                if len(lines) > before:
+                    return lines[-1]
+                time.sleep(0.05)
+            self.fail("no %s line after SIGHUP" % event)
+
+        self.assertEqual(routes(), [("192.0.2.1", 2525)])
+        with open(cf, "w") as f:
+            f.write("relayhost = [192.0.2.2]:2526\nproxy_interfaces = 192.0.2.77\n")
+        line = reload("reload")
+        self.assertIn("relayhost = [192.0.2.2]:2526", line["changed"])
+        self.assertIn("proxy_interfaces = 192.0.2.77", line["needs_restart"])
+        self.assertEqual(routes(), [("192.0.2.2", 2526)])
+        with open(cf, "w") as f:
+            f.write("relayhost = [192.0.2.3]:2527\nrelayhost_typo = x\n")
+        line = reload("reload_refused")
+        self.assertIn("line 2: unknown parameter 'relayhost_typo'", line["error"])
+        self.assertEqual(routes(), [("192.0.2.2", 2526)])
+        self.assertIsNone(svc.proc.poll())
