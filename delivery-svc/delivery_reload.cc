@@ -1,7 +1,5 @@
 #include "delivery-svc/delivery_reload.h"
 
-#include "common/log/json_log.h"
-
 namespace mxd {
 namespace {
 
@@ -28,26 +26,21 @@ const std::vector<absl::string_view> kReadOnce = {"smtp_tls_CAfile",
 
 }  // namespace
 
-void ReloadDelivery(ConfigReader& reader, ConfigSnapshot* current, DeliveryService* service, EventLoop* loop,
+void ReloadDelivery(ConfigReader& reader, DeliveryService* service, EventLoop* loop,
                     ConcurrencyLimiter* limiter) {
-  auto refuse = [](absl::string_view why) {
-    LogError("reload_refused",
-             {{"program", "delivery-svc"}, {"error", why}, {"kept", "the configuration in force"}});
-  };
-  absl::StatusOr<ConfigSnapshot> next = reader.Read(absl::Seconds(30));
-  if (!next.ok()) return refuse(next.status().message());
-  const std::shared_ptr<const DeliverySettings> old = service->settings();
-  absl::StatusOr<DeliverySettings> settings =
-      DeliverySettings::FromConfig(next->config, &next->tables, old.get());
-  if (!settings.ok()) return refuse(settings.status().message());
-  auto fresh = std::make_shared<const DeliverySettings>(*std::move(settings));
-
-  const std::vector<std::string> changes =
-      ConfigChanges(current->config, current->tables, next->config, next->tables);
-  service->SetSettings(fresh);
-  loop->Post([limiter, fresh] { limiter->SetLimits(fresh->concurrency_limit, fresh->session_limit); });
-  *current = *std::move(next);
-  LogReload("delivery-svc", changes, kReadOnce);
+  reader.Reload(
+      "delivery-svc",
+      [&](const ConfigSnapshot& next) {
+        const std::shared_ptr<const DeliverySettings> old = service->settings();
+        absl::StatusOr<DeliverySettings> s =
+            DeliverySettings::FromConfig(next.config, &next.tables, old.get());
+        if (!s.ok()) return s.status();
+        auto fresh = std::make_shared<const DeliverySettings>(*std::move(s));
+        service->SetSettings(fresh);
+        loop->Post([limiter, fresh] { limiter->SetLimits(fresh->concurrency_limit, fresh->session_limit); });
+        return absl::OkStatus();
+      },
+      kReadOnce);
 }
 
 }  // namespace mxd

@@ -354,16 +354,6 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   std::atomic<int> refs_{1};  // gRPC's reference, released in OnDone
 };
 
-void DeliveryService::SetSettings(std::shared_ptr<const DeliverySettings> settings) {
-  std::lock_guard<std::mutex> lock(settings_mutex_);
-  settings_ = std::move(settings);
-}
-
-std::shared_ptr<const DeliverySettings> DeliveryService::settings() const {
-  std::lock_guard<std::mutex> lock(settings_mutex_);
-  return settings_;
-}
-
 void DeliveryService::Drain(absl::Duration grace) {
   loop_->Post([this, grace] {
     draining_ = true;

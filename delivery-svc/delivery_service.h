@@ -6,10 +6,10 @@
 
 #include <atomic>
 #include <memory>
-#include <mutex>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
+#include "common/config/settings_slot.h"
 #include "common/grpc/delivery_metadata.h"
 #include "common/net/event_loop.h"
 #include "delivery-svc/concurrency_limiter.h"
@@ -29,8 +29,8 @@ class DeliveryService final : public v1::Delivery::CallbackService {
       : loop_(loop), settings_(std::move(settings)), limiter_(limiter), cache_(cache) {}
 
   // The settings new calls get (a reload); calls in progress keep theirs.
-  void SetSettings(std::shared_ptr<const DeliverySettings> settings);
-  std::shared_ptr<const DeliverySettings> settings() const;
+  void SetSettings(std::shared_ptr<const DeliverySettings> settings) { settings_.Set(std::move(settings)); }
+  std::shared_ptr<const DeliverySettings> settings() const { return settings_.Get(); }
 
   grpc::ServerReadReactor<v1::DeliverRequest>* Deliver(grpc::CallbackServerContext* context,
                                                        v1::DeliverResponse* response) override;
@@ -44,8 +44,7 @@ class DeliveryService final : public v1::Delivery::CallbackService {
   friend class DeliverCall;
   void ShutdownRunning();
   EventLoop* loop_;
-  mutable std::mutex settings_mutex_;
-  std::shared_ptr<const DeliverySettings> settings_;
+  SettingsSlot<DeliverySettings> settings_;
   ConcurrencyLimiter* limiter_;
   ConnectionCache* cache_;
   std::atomic<size_t> active_calls_{0};

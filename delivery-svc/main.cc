@@ -51,13 +51,10 @@ int main(int argc, char** argv) {
   // sandbox is on; forked now, before any thread starts.
   auto reader = mxd::ConfigReader::Start(cmd->config_file, cmd->overrides);
   if (!reader.ok()) {
-    mxd::LogError("start_failed", {{"program", "delivery-svc"}, {"error", reader.status().message()}});
-    return EX_OSERR;
-  }
-  auto current = (*reader)->Read(absl::Seconds(30));  // what a reload is compared with
-  if (!current.ok()) {
-    mxd::LogError("bad_configuration", {{"program", "delivery-svc"}, {"error", current.status().message()}});
-    return EX_CONFIG;
+    const bool internal = reader.status().code() == absl::StatusCode::kInternal;
+    mxd::LogError(internal ? "start_failed" : "bad_configuration",
+                  {{"program", "delivery-svc"}, {"error", reader.status().message()}});
+    return internal ? EX_OSERR : EX_CONFIG;
   }
 
   mxd::EventLoop loop;
@@ -85,7 +82,7 @@ int main(int argc, char** argv) {
   } else {
     mxd::WarnNoSandbox("delivery-svc");
   }
-  server.on_reload = [&] { mxd::ReloadDelivery(**reader, &*current, &service, &loop, &limiter); };
+  server.on_reload = [&] { mxd::ReloadDelivery(**reader, &service, &loop, &limiter); };
   int rc = mxd::RunGrpcServer(server);
   loop.Stop();
   loop_thread.join();

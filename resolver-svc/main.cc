@@ -38,13 +38,10 @@ int main(int argc, char** argv) {
   // forked now, before any thread starts.
   auto reader = mxd::ConfigReader::Start(cmd->config_file, cmd->overrides);
   if (!reader.ok()) {
-    mxd::LogError("start_failed", {{"program", "resolver-svc"}, {"error", reader.status().message()}});
-    return EX_OSERR;
-  }
-  auto current = (*reader)->Read(absl::Seconds(30));  // what a reload is compared with
-  if (!current.ok()) {
-    mxd::LogError("bad_configuration", {{"program", "resolver-svc"}, {"error", current.status().message()}});
-    return EX_CONFIG;
+    const bool internal = reader.status().code() == absl::StatusCode::kInternal;
+    mxd::LogError(internal ? "start_failed" : "bad_configuration",
+                  {{"program", "resolver-svc"}, {"error", reader.status().message()}});
+    return internal ? EX_OSERR : EX_CONFIG;
   }
 
   mxd::EventLoop loop;
@@ -79,7 +76,7 @@ int main(int argc, char** argv) {
     mxd::WarnNoSandbox("resolver-svc");
   }
   const std::string dns_servers = cmd->args.GetOr("dns-server", "");
-  server.on_reload = [&] { mxd::ReloadResolver(**reader, &*current, dns_servers, &service); };
+  server.on_reload = [&] { mxd::ReloadResolver(**reader, dns_servers, &service); };
   int rc = mxd::RunGrpcServer(server);
   loop.Stop();
   loop_thread.join();

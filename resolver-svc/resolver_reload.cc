@@ -1,7 +1,5 @@
 #include "resolver-svc/resolver_reload.h"
 
-#include "common/log/json_log.h"
-
 namespace mxd {
 namespace {
 
@@ -20,27 +18,22 @@ const std::vector<absl::string_view> kReadOnce = {"inet_interfaces",
 
 }  // namespace
 
-void ReloadResolver(ConfigReader& reader, ConfigSnapshot* current, const std::string& dns_servers,
-                    ResolverService* service) {
-  auto refuse = [](absl::string_view why) {
-    LogError("reload_refused",
-             {{"program", "resolver-svc"}, {"error", why}, {"kept", "the configuration in force"}});
-  };
-  absl::StatusOr<ConfigSnapshot> next = reader.Read(absl::Seconds(30));
-  if (!next.ok()) return refuse(next.status().message());
-  const std::shared_ptr<const ResolverSettings> old = service->settings();
-  absl::StatusOr<ResolverSettings> settings =
-      ResolverSettings::FromConfig(next->config, dns_servers, old.get());
-  if (!settings.ok()) return refuse(settings.status().message());
-  // Parameters read once keep their old values in force.
-  settings->disable_dns_lookups = old->disable_dns_lookups;
-  settings->dns = old->dns;
-  settings->cache = old->cache;
-  const std::vector<std::string> changes =
-      ConfigChanges(current->config, current->tables, next->config, next->tables);
-  service->SetSettings(std::make_shared<const ResolverSettings>(*std::move(settings)));
-  *current = *std::move(next);
-  LogReload("resolver-svc", changes, kReadOnce);
+void ReloadResolver(ConfigReader& reader, const std::string& dns_servers, ResolverService* service) {
+  reader.Reload(
+      "resolver-svc",
+      [&](const ConfigSnapshot& next) {
+        const std::shared_ptr<const ResolverSettings> old = service->settings();
+        absl::StatusOr<ResolverSettings> s =
+            ResolverSettings::FromConfig(next.config, dns_servers, old.get());
+        if (!s.ok()) return s.status();
+        // Parameters read once keep their old values in force.
+        s->disable_dns_lookups = old->disable_dns_lookups;
+        s->dns = old->dns;
+        s->cache = old->cache;
+        service->SetSettings(std::make_shared<const ResolverSettings>(*std::move(s)));
+        return absl::OkStatus();
+      },
+      kReadOnce);
 }
 
 }  // namespace mxd

@@ -1,8 +1,7 @@
-// SIGHUP for resolver-svc: read main.cf again (through the ConfigReader
-// helper, since the sandbox opens no files) and give new requests the new
+// SIGHUP for resolver-svc: main.cf read again (through the ConfigReader
+// helper, since the sandbox opens no files) gives new requests the new
 // routing settings (relayhost, fallback relays, inet_protocols, ...);
-// requests in progress keep theirs. A configuration that does not load is
-// refused, naming the file and line, and the old one stays.
+// requests in progress keep theirs.
 #pragma once
 
 #include <string>
@@ -12,8 +11,7 @@
 
 namespace mxd {
 
-// Signal thread. `current` is what the running settings were built from.
-void ReloadResolver(ConfigReader& reader, ConfigSnapshot* current, const std::string& dns_servers,
-                    ResolverService* service);
+// Signal thread.
+void ReloadResolver(ConfigReader& reader, const std::string& dns_servers, ResolverService* service);
 
 }  // namespace mxd

@@ -107,14 +107,4 @@ grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* 
   return reactor;
 }
 
-void ResolverService::SetSettings(std::shared_ptr<const ResolverSettings> settings) {
-  std::lock_guard<std::mutex> lock(settings_mutex_);
-  settings_ = std::move(settings);
-}
-
-std::shared_ptr<const ResolverSettings> ResolverService::settings() const {
-  std::lock_guard<std::mutex> lock(settings_mutex_);
-  return settings_;
-}
-
 }  // namespace mxd

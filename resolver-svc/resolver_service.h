@@ -6,9 +6,9 @@
 #include <atomic>
 #include <cstdint>
 #include <memory>
-#include <mutex>
 
 #include "absl/time/time.h"
+#include "common/config/settings_slot.h"
 #include "common/net/event_loop.h"
 #include "mxd/v1/resolver.grpc.pb.h"
 #include "resolver-svc/route_lookup.h"
@@ -24,8 +24,8 @@ class ResolverService final : public v1::Resolver::CallbackService {
       : loop_(loop), live_(live), cache_(cache), settings_(std::move(settings)) {}
 
   // The settings new requests get (a reload); requests in progress keep theirs.
-  void SetSettings(std::shared_ptr<const ResolverSettings> settings);
-  std::shared_ptr<const ResolverSettings> settings() const;
+  void SetSettings(std::shared_ptr<const ResolverSettings> settings) { settings_.Set(std::move(settings)); }
+  std::shared_ptr<const ResolverSettings> settings() const { return settings_.Get(); }
 
   grpc::ServerUnaryReactor* Resolve(grpc::CallbackServerContext* context, const v1::ResolveRequest* request,
                                     v1::ResolveResponse* response) override;
@@ -37,8 +37,7 @@ class ResolverService final : public v1::Resolver::CallbackService {
   EventLoop* loop_;
   AnswerSource* live_;
   const DnsCache* cache_;
-  mutable std::mutex settings_mutex_;
-  std::shared_ptr<const ResolverSettings> settings_;
+  SettingsSlot<ResolverSettings> settings_;
   std::atomic<int64_t> pending_{0};
 };
 

@@ -139,8 +139,12 @@ absl::StatusOr<std::unique_ptr<ConfigReader>> ConfigReader::Start(std::string co
     HelperMain(fds[1], config_file, overrides);
   }
   close(fds[1]);
-  return std::unique_ptr<ConfigReader>(
+  std::unique_ptr<ConfigReader> reader(
       new ConfigReader(fds[0], std::move(config_file), std::move(overrides)));
+  absl::StatusOr<ConfigSnapshot> first = reader->Read(absl::Seconds(30));
+  if (!first.ok()) return first.status();
+  reader->current_ = *std::move(first);
+  return reader;
 }
 
 ConfigReader::~ConfigReader() {
@@ -189,8 +193,18 @@ absl::StatusOr<ConfigSnapshot> ConfigReader::Read(absl::Duration timeout) {
   return snap;
 }
 
-void LogReload(absl::string_view program, const std::vector<std::string>& changes,
-               const std::vector<absl::string_view>& read_once) {
+void ConfigReader::Reload(absl::string_view program, const Apply& apply,
+                          const std::vector<absl::string_view>& read_once) {
+  absl::StatusOr<ConfigSnapshot> next = Read(absl::Seconds(30));
+  absl::Status applied = next.ok() ? apply(*next) : next.status();
+  if (!applied.ok()) {
+    LogError("reload_refused",
+             {{"program", program}, {"error", applied.message()}, {"kept", "the configuration in force"}});
+    return;
+  }
+  const std::vector<std::string> changes =
+      ConfigChanges(current_.config, current_.tables, next->config, next->tables);
+  current_ = *std::move(next);
   std::vector<std::string> later;
   for (const std::string& c : changes) {
     for (absl::string_view name : read_once) {

@@ -7,6 +7,7 @@
 // the helper exits with it (PR_SET_PDEATHSIG, or the socket closing).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -27,7 +28,9 @@ struct ConfigSnapshot {
 
 class ConfigReader {
  public:
-  // Call before any thread starts (it forks).
+  // Call before any thread starts (it forks). Reads once at once: that
+  // snapshot is what the running settings are compared with. An error is
+  // INTERNAL when the helper could not start, else names the file and line.
   static absl::StatusOr<std::unique_ptr<ConfigReader>> Start(std::string config_file,
                                                              std::vector<std::string> overrides);
   ~ConfigReader();
@@ -35,6 +38,14 @@ class ConfigReader {
   // Asks the helper to read everything again. An error names the file and
   // line, as at start-up.
   absl::StatusOr<ConfigSnapshot> Read(absl::Duration timeout);
+
+  // A SIGHUP: read again and hand the snapshot to `apply`, which builds and
+  // installs new settings or says why it cannot. A failure either way is a
+  // "reload_refused" log line (the old settings stay); success is a
+  // "reload" line listing the changes (those to parameters in `read_once`
+  // wait for a restart).
+  using Apply = std::function<absl::Status(const ConfigSnapshot&)>;
+  void Reload(absl::string_view program, const Apply& apply, const std::vector<absl::string_view>& read_once);
 
   static constexpr size_t kMaxBytes = 64 << 20;  // main.cf and every table together
 
@@ -45,12 +56,8 @@ class ConfigReader {
   int fd_;
   std::string config_file_;
   std::vector<std::string> overrides_;
+  ConfigSnapshot current_;  // what the settings in force were built from
 };
-
-// The "reload" log line: what changed, and which of those changes wait for
-// a restart (parameters read only at start, named in `read_once`).
-void LogReload(absl::string_view program, const std::vector<std::string>& changes,
-               const std::vector<absl::string_view>& read_once);
 
 // The "name = value" lines that differ between two configurations (the new
 // values), and the tables whose contents changed, for the reload log line.

@@ -16,6 +16,19 @@ DELIVERED, DEFERRED = delivery_pb2.ACTION_DELIVERED, delivery_pb2.ACTION_DEFERRE
 MESSAGE = b"From: a@mxd.test\r\nSubject: reload\r\n\r\nbody\r\n"
 
 
+def sighup(svc, event):
+    """Sends SIGHUP and returns the service's next `event` log line."""
+    before = len([l for l in svc.log_lines() if l["event"] == event])
+    svc.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 15
+    while time.time() < deadline:
+        lines = [l for l in svc.log_lines() if l["event"] == event]
+        if len(lines) > before:
+            return lines[-1]
+        time.sleep(0.05)
+    raise AssertionError("no %s line after SIGHUP: %s" % (event, svc.log_lines()[-5:]))
+
+
 class Reload(unittest.TestCase):
     def setUp(self):
         self.procs = Processes()
@@ -35,17 +48,6 @@ class Reload(unittest.TestCase):
         with open(self.policy, "w") as f:
             f.write(text)
 
-    def reload(self, svc, event):
-        before = len([l for l in svc.log_lines() if l["event"] == event])
-        svc.proc.send_signal(signal.SIGHUP)
-        deadline = time.time() + 15
-        while time.time() < deadline:
-            lines = [l for l in svc.log_lines() if l["event"] == event]
-            if len(lines) > before:
-                return lines[-1]
-            time.sleep(0.05)
-        self.fail("no %s line after SIGHUP: %s" % (event, svc.log_lines()[-5:]))
-
     def test_sighup_applies_main_cf_and_tables_inside_the_sandbox(self):
         svc = DeliverySvc(self.procs, self.dir, ["smtp_connection_cache_on_demand=no"],
                           extra_args=["--config", self.cf], confined=True)
@@ -63,7 +65,7 @@ class Reload(unittest.TestCase):
         # changes myhostname.
         self.write_policy("[127.0.0.1]:%d encrypt\n" % port)
         self.write_cf("two.example")
-        line = self.reload(svc, "reload")
+        line = sighup(svc, "reload")
         self.assertIn("myhostname = two.example", line["changed"])
         self.assertIn("table %s changed" % self.policy, line["changed"])
         t.join(30)
@@ -76,13 +78,13 @@ class Reload(unittest.TestCase):
 
         # A configuration that does not load is refused, and the old one stays.
         self.write_cf("three.example", "smtp_helo_nmae = typo\n")
-        line = self.reload(svc, "reload_refused")
+        line = sighup(svc, "reload_refused")
         self.assertIn("%s line 3: unknown parameter 'smtp_helo_nmae'" % self.cf, line["error"])
         resp = svc.deliver(MESSAGE, ["a@mxd.test"], port)
         self.assertIn("TLS is required", resp.outcomes[0].reason)  # still the table in force
         # And a missing table too.
         self.write_cf("three.example", "smtp_pix_workaround_maps = texthash:/no/such/table\n")
-        line = self.reload(svc, "reload_refused")
+        line = sighup(svc, "reload_refused")
         self.assertIn("smtp_pix_workaround_maps", line["error"])
         self.assertEqual(svc.proc.poll(), None)
 
@@ -104,27 +106,16 @@ class ResolverReload(unittest.TestCase):
         def routes():
             return [(r.host, r.port) for r in svc.resolve("example.com").routes]
 
-        def reload(event):
-            before = len([l for l in svc.log_lines() if l["event"] == event])
-            svc.proc.send_signal(signal.SIGHUP)
-            deadline = time.time() + 15
-            while time.time() < deadline:
-                lines = [l for l in svc.log_lines() if l["event"] == event]
-                if len(lines) > before:
-                    return lines[-1]
-                time.sleep(0.05)
-            self.fail("no %s line after SIGHUP" % event)
-
         self.assertEqual(routes(), [("192.0.2.1", 2525)])
         with open(cf, "w") as f:
             f.write("relayhost = [192.0.2.2]:2526\nproxy_interfaces = 192.0.2.77\n")
-        line = reload("reload")
+        line = sighup(svc, "reload")
         self.assertIn("relayhost = [192.0.2.2]:2526", line["changed"])
         self.assertIn("proxy_interfaces = 192.0.2.77", line["needs_restart"])
         self.assertEqual(routes(), [("192.0.2.2", 2526)])
         with open(cf, "w") as f:
             f.write("relayhost = [192.0.2.3]:2527\nrelayhost_typo = x\n")
-        line = reload("reload_refused")
+        line = sighup(svc, "reload_refused")
         self.assertIn("line 2: unknown parameter 'relayhost_typo'", line["error"])
         self.assertEqual(routes(), [("192.0.2.2", 2526)])
         self.assertIsNone(svc.proc.poll())
