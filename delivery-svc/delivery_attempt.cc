@@ -92,47 +92,29 @@ size_t DeliveryAttempt::NextCandidate() {
   return next_;
 }
 
-void DeliveryAttempt::FinishWith(const RecipientOutcome& fallback) {
+void DeliveryAttempt::FinishWith(const Trouble& t, absl::string_view note) {
+  RecipientOutcome fallback;
+  fallback.action = DeliveryAction::kDeferred;
+  fallback.enhanced = t.enhanced;
+  fallback.reason = t.reason;
   DeliveryResult r;
-  r.outcomes = trouble_.Finish(fallback);
+  r.outcomes = trouble_.Finish(fallback, note);
   r.transcript = std::move(transcript_);
   Finish(std::move(r));
 }
 
 void DeliveryAttempt::TryNext() {
   if (finished_) return;
-  RecipientOutcome o;  // for recipients no server answered for
-  o.action = DeliveryAction::kDeferred;
-  o.enhanced = last_was_connect_error_ ? "4.4.1" : last_enhanced_;
-  o.reason = last_reason_;
-  if (trouble_.done()) return FinishWith(o);
+  // For recipients no server answered for: what happened last.
+  if (trouble_.done()) return FinishWith(last_);
   if (NextCandidate() >= candidates_.size()) {
-    if (candidates_.empty()) {
-      o.enhanced = "4.4.4";
-      o.reason = absl::StrCat("no usable address for ", nexthop_, " (inet_protocols)");
-    }
-    return FinishWith(o);
+    return FinishWith(candidates_.empty() ? trouble::NoUsableAddress(nexthop_) : last_);
   }
-  if (!cancelled_.empty()) {
-    o.enhanced = "4.3.2";
-    o.reason = cancelled_;
-    return FinishWith(o);
-  }
+  if (!cancelled_.empty()) return FinishWith({cancelled_, "4.3.2"});
   // Another server only when it could finish before the caller's deadline
   // (the first is always tried).
   if (next_ > 0 && loop_->Now() + settings_->time_budget.OneServer() > deadline_) {
-    o.reason =
-        absl::StrCat(last_reason_, " (no time left before the caller's deadline to try another server)");
-    // Those a server answered keep their own reason, with the same note.
-    DeliveryResult r;
-    r.outcomes = trouble_.Finish(o);
-    for (RecipientOutcome& x : r.outcomes) {
-      if (x.action == DeliveryAction::kDeferred && x.may_try_elsewhere && x.reason != o.reason) {
-        x.reason += " (no time left before the caller's deadline to try another server)";
-      }
-    }
-    r.transcript = std::move(transcript_);
-    return Finish(std::move(r));
+    return FinishWith(last_, trouble::kNoTimeForAnotherServer);
   }
   ConnectTo(candidates_[next_++].peer, /*no_starttls=*/false);
 }
@@ -179,8 +161,7 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
   if (finished_ || !conn_) return;
   switch (e) {
     case SmtpConnection::Event::kConnectFailed:
-      last_reason_ = conn_->connect_error();
-      last_was_connect_error_ = true;
+      last_ = conn_->connect_error();
       trouble_.ServerFailed();
       DisposeConnection();
       return TryNext();
@@ -189,13 +170,11 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
       SmtpSession& s = conn_->session();
       const SmtpSession::Ending end = s.ending();
       if (end.kind == SmtpSession::Ending::kRunning) return;  // not for us yet
-      last_reason_ = end.reason;
-      last_enhanced_ = end.enhanced.empty() ? "4.4.2" : end.enhanced;
-      last_was_connect_error_ = false;
+      last_ = end.failure;
       if (end.kind == SmtpSession::Ending::kRetryWithoutTls) {
         // Opportunistic TLS failed in the handshake: same server, plain text.
         const SmtpPeer peer = s.peer();
-        LogInfo("tls_fallback", {{"nexthop", nexthop_}, {"peer", peer.Name()}, {"reason", last_reason_}});
+        LogInfo("tls_fallback", {{"nexthop", nexthop_}, {"peer", peer.Name()}, {"reason", last_.reason}});
         DisposeConnection();
         return ConnectTo(peer, /*no_starttls=*/true);
       }
@@ -250,11 +229,7 @@ void DeliveryAttempt::Shutdown(const std::string& reason) {
     trouble_.Absorb(conn_->session().TakeOutcomes());
   }
   DisposeConnection();
-  RecipientOutcome o;  // what is still open
-  o.action = DeliveryAction::kDeferred;
-  o.enhanced = "4.3.2";
-  o.reason = reason;
-  FinishWith(o);
+  FinishWith({reason, "4.3.2"});  // what is still open
 }
 
 void DeliveryAttempt::Cancel(const std::string& reason) {

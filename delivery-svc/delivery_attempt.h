@@ -70,7 +70,9 @@ class DeliveryAttempt {
   const MessageEnvelope* OpenPart();
   // A session ended: its outcomes go to trouble_, then the next server.
   void SessionOver(SmtpSession& s, std::vector<RecipientOutcome> outcomes);
-  void FinishWith(const RecipientOutcome& fallback);
+  // The end: open recipients no server answered for are deferred with `t`;
+  // `note` says why no other server was tried (DeliveryTrouble::Finish).
+  void FinishWith(const Trouble& t, absl::string_view note = "");
   // 0 for an MX host (or a cached connection), 1 for a fallback relay: the
   // server of the session that just ended.
   size_t CurrentGroup() const;
@@ -94,9 +96,7 @@ class DeliveryAttempt {
   MessageEnvelope part_;  // the open recipients, for the current session
   std::unique_ptr<SmtpConnection> conn_;
   std::vector<std::string> transcript_;  // of the last protocol error
-  std::string last_reason_;
-  std::string last_enhanced_ = "4.4.2";
-  bool last_was_connect_error_ = true;
+  Trouble last_;                         // what happened at the last server
   Done done_;
   bool finished_ = false;
   absl::Time deadline_;

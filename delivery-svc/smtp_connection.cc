@@ -67,7 +67,7 @@ void SmtpConnection::Connect(const MessageEnvelope* msg, absl::Duration timeout,
     len = sizeof(*v6);
   }
   auto fail = [this](const std::string& why) {
-    connect_error_ = absl::StrCat("connect to ", peer_.Name(), ":", peer_.port, ": ", why);
+    connect_error_ = trouble::ConnectFailed(peer_, why);
     CloseSocket();
     Notify(Event::kConnectFailed);
   };
@@ -83,7 +83,7 @@ void SmtpConnection::Connect(const MessageEnvelope* msg, absl::Duration timeout,
   loop_->Watch(fd_, EventLoop::kWritable, [this](uint32_t ev) { OnSocketEvent(ev); });
   timer_ = loop_->AddTimer(timeout, [this] {
     timer_ = 0;
-    connect_error_ = absl::StrCat("connect to ", peer_.Name(), ":", peer_.port, ": Connection timed out");
+    connect_error_ = trouble::ConnectFailed(peer_, "Connection timed out");
     CloseSocket();
     Notify(Event::kConnectFailed);
   });
@@ -94,7 +94,7 @@ void SmtpConnection::OnConnectDone() {
   socklen_t len = sizeof(err);
   getsockopt(fd_, SOL_SOCKET, SO_ERROR, &err, &len);
   if (err != 0) {
-    connect_error_ = absl::StrCat("connect to ", peer_.Name(), ":", peer_.port, ": ", std::strerror(err));
+    connect_error_ = trouble::ConnectFailed(peer_, std::strerror(err));
     CloseSocket();
     Notify(Event::kConnectFailed);
     return;

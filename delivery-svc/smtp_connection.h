@@ -48,7 +48,7 @@ class SmtpConnection {
   bool has_session() const { return session_ != nullptr; }
   const SmtpPeer& peer() const { return peer_; }
   // Why the connect failed ("connect to host[ip]:25: Connection refused").
-  const std::string& connect_error() const { return connect_error_; }
+  const Trouble& connect_error() const { return connect_error_; }
   bool closed() const { return fd_ < 0; }
   absl::Time created() const { return created_; }
 
@@ -88,7 +88,7 @@ class SmtpConnection {
   EventCallback on_event_;
   EventLoop::TimerId timer_ = 0;
   absl::Time created_;
-  std::string connect_error_;
+  Trouble connect_error_;
   bool finished_reported_ = false;
   // Guards against use after the owner destroys us inside a callback.
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);

@@ -35,18 +35,6 @@ std::string XtextEncode(absl::string_view s) {
   return out;
 }
 
-namespace {
-
-std::string DefaultEnhanced(int code) {
-  switch (code / 100) {
-    case 2: return "2.0.0";
-    case 5: return "5.0.0";
-    default: return "4.0.0";
-  }
-}
-
-}  // namespace
-
 SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now,
                          SessionSecurity security)
     : s_(std::move(settings)),
@@ -61,50 +49,6 @@ SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageE
     msg_ = msg;
     rcpts_ = RecipientTable(msg->recipients.size());
   }
-}
-
-absl::string_view SmtpSession::While(Phase phase) {
-  switch (phase) {
-    case Phase::kGreeting: return "receiving the initial server greeting";
-    case Phase::kEhlo: return "performing the EHLO handshake";
-    case Phase::kHelo: return "performing the HELO handshake";
-    case Phase::kMail: return "sending MAIL FROM";
-    case Phase::kRcpt: return "sending RCPT TO";
-    case Phase::kData: return "sending DATA command";
-    case Phase::kBody: return "sending message body";
-    case Phase::kDot:
-    case Phase::kIgnoredDot:
-    case Phase::kBdatLast: return "sending end of data -- message may be sent more than once";
-    case Phase::kBdat: return "sending message body";
-    case Phase::kRset: return "sending RSET";
-    case Phase::kQuit: return "sending QUIT";
-    case Phase::kStartTls: return "sending STARTTLS";
-    case Phase::kTlsHandshake: return "performing the TLS handshake";
-    case Phase::kAuth: return "authenticating";
-  }
-  return "talking";
-}
-
-absl::string_view SmtpSession::InReplyTo(Phase phase) {
-  switch (phase) {
-    case Phase::kGreeting: return "initial greeting";
-    case Phase::kEhlo: return "EHLO";
-    case Phase::kHelo: return "HELO";
-    case Phase::kMail: return "MAIL FROM";
-    case Phase::kRcpt: return "RCPT TO";
-    case Phase::kData: return "DATA";
-    case Phase::kBody:
-    case Phase::kDot:
-    case Phase::kIgnoredDot: return "end of DATA";
-    case Phase::kBdat: return "BDAT";
-    case Phase::kBdatLast: return "BDAT LAST";
-    case Phase::kRset: return "RSET";
-    case Phase::kQuit: return "QUIT";
-    case Phase::kStartTls:
-    case Phase::kTlsHandshake: return "STARTTLS";
-    case Phase::kAuth: return "AUTH";
-  }
-  return "?";
 }
 
 absl::Duration SmtpSession::TimeoutFor(Phase phase) const {
@@ -160,60 +104,32 @@ void SmtpSession::SendSecret(Phase phase, const std::string& command, const std:
 }
 
 RecipientOutcome SmtpSession::FromReply(const SmtpReply& r, Phase phase) const {
-  RecipientOutcome o;
-  o.smtp_code = r.code;
-  o.host = peer_.host;
-  o.ip = peer_.ip;
-  o.enhanced = r.enhanced.empty() ? DefaultEnhanced(r.code) : r.enhanced;
+  RecipientOutcome o = trouble::FromReply(peer_, r, phase);
   o.tls = tls_;
-  if ((phase == Phase::kDot || phase == Phase::kBdatLast) && Accepted(r)) {
-    o.action = DeliveryAction::kDelivered;
-    o.reason = r.Quoted();
-    return o;
-  }
-  o.action = r.code / 100 == 5 ? DeliveryAction::kBounced : DeliveryAction::kDeferred;
-  if (o.action == DeliveryAction::kDeferred && o.enhanced[0] != '4') o.enhanced = "4.0.0";
-  o.may_try_elsewhere = o.action == DeliveryAction::kDeferred;  // a reply that refused it
-  if (phase == Phase::kGreeting) {
-    o.reason = absl::StrCat("host ", peer_.Name(), " refused to talk to me: ", r.Quoted());
-  } else {
-    o.reason = absl::StrCat("host ", peer_.Name(), " said: ", r.Quoted(), " (in reply to ", InReplyTo(phase),
-                            " command)");
-  }
   return o;
 }
 
-void SmtpSession::BounceMessage(const std::string& reason, absl::string_view enhanced) {
-  RecipientOutcome o = Deferred(reason, enhanced);
-  o.action = DeliveryAction::kBounced;
+void SmtpSession::BounceMessage(const Trouble& t) {
+  RecipientOutcome o = trouble::Bounced(peer_, t);
+  o.tls = tls_;
   rcpts_.DecideRemaining(o);
   txn_end_ = msg_->recipients.size();
   FinishMessage();
 }
 
-RecipientOutcome SmtpSession::Deferred(const std::string& reason, absl::string_view enhanced) const {
-  RecipientOutcome o;
-  o.action = DeliveryAction::kDeferred;
-  o.enhanced = std::string(enhanced);
-  o.reason = reason;
-  o.host = peer_.host;
-  o.ip = peer_.ip;
+RecipientOutcome SmtpSession::Deferred(const Trouble& t) const {
+  RecipientOutcome o = trouble::Deferred(peer_, t, awaiting_final_reply());
   o.tls = tls_;
-  // Once the end of the content is out, the server may have taken it even
-  // though no reply came: never to another server then.
-  o.may_try_elsewhere = !awaiting_final_reply();
   return o;
 }
 
-void SmtpSession::Fail(const std::string& reason, absl::Time /*now*/, bool try_next,
-                       absl::string_view enhanced) {
-  failure_reason_ = reason;
-  failure_enhanced_ = std::string(enhanced);
+void SmtpSession::Fail(const Trouble& t, absl::Time /*now*/, bool try_next) {
+  failure_ = t;
   if (msg_ != nullptr && !message_finished_) {
     if (try_next && !rcpts_.any_decided()) {
       try_next_address_ = true;
     } else {
-      rcpts_.DecideRemaining(Deferred(reason, enhanced));
+      rcpts_.DecideRemaining(Deferred(t));
       message_finished_ = true;
     }
   } else if (try_next) {
@@ -229,8 +145,7 @@ void SmtpSession::Fail(const std::string& reason, absl::Time /*now*/, bool try_n
 }
 
 std::vector<RecipientOutcome> SmtpSession::TakeOutcomes() {
-  RecipientOutcome open = Deferred(failure_reason_.empty() ? "delivery was not completed" : failure_reason_,
-                                   failure_enhanced_.empty() ? "4.4.2" : failure_enhanced_);
+  RecipientOutcome open = Deferred(failure_.reason.empty() ? trouble::NotCompleted() : failure_);
   // Still open: elsewhere only when this server never got as far as the
   // message (the try-next-address case); otherwise be safe.
   open.may_try_elsewhere = try_next_address_;
@@ -254,9 +169,7 @@ void SmtpSession::OnReceived(absl::string_view data, absl::Time now) {
     for (const std::string& line : parser_.error_lines()) Record("S: " + line);
     protocol_error_ = true;
     const Phase phase = expect_.empty() ? waiting_phase_ : expect_.front().phase;
-    Fail(absl::StrCat("host ", peer_.Name(), " sent a malformed reply while ", While(phase), ": ",
-                      parser_.error()),
-         now, !greeted_);
+    Fail(trouble::MalformedReply(peer_, phase, parser_.error()), now, !greeted_);
   }
 }
 
@@ -264,12 +177,12 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
   if (expect_.empty()) {
     if (status_ == Status::kReady) {
       // An idle server may say goodbye (421 on its idle timeout).
-      failure_reason_ = absl::StrCat("host ", peer_.Name(), " said: ", reply.Quoted());
+      failure_ = trouble::SaidWhileIdle(peer_, reply);
       status_ = Status::kClosed;
       return;
     }
     protocol_error_ = true;
-    Fail(absl::StrCat("host ", peer_.Name(), " sent an unexpected reply: ", reply.Quoted()), now, false);
+    Fail(trouble::UnexpectedReply(peer_, reply), now, false);
     return;
   }
   const Expect e = expect_.front();
@@ -293,9 +206,7 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
     case Phase::kBdatLast: return HandleBdat(reply, true, now);
     case Phase::kRset:
       if (!Accepted(reply)) {
-        return Fail(
-            absl::StrCat("host ", peer_.Name(), " said: ", reply.Quoted(), " (in reply to RSET command)"),
-            now, false);
+        return Fail(trouble::Said(peer_, reply, Phase::kRset), now, false);
       }
       need_rset_ = false;
       if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
@@ -318,7 +229,7 @@ void SmtpSession::ServerClosing(Phase phase, const SmtpReply& reply, absl::Time 
     rcpts_.DecideRemaining(o);
     message_finished_ = true;
   }
-  Fail(o.reason, now, false, o.enhanced);
+  Fail({o.reason, o.enhanced}, now, false);
 }
 
 // A Cisco PIX firewall's greeting hides the server's ("220 *****...");
@@ -347,9 +258,8 @@ void SmtpSession::HandleGreeting(const SmtpReply& reply, absl::Time now) {
     last_activity_ = now;
     return;
   }
-  const std::string reason = absl::StrCat("host ", peer_.Name(), " refused to talk to me: ", reply.Quoted());
   const bool skip = reply.code / 100 == 4 ? s_.skip_4xx_greeting : s_.skip_5xx_greeting;
-  if (skip || msg_ == nullptr) return Fail(reason, now, true);
+  if (skip || msg_ == nullptr) return Fail(trouble::RefusedToTalk(peer_, reply), now, true);
   rcpts_.DecideRemaining(FromReply(reply, Phase::kGreeting));
   message_finished_ = true;
   Quit(now);
@@ -364,7 +274,7 @@ void SmtpSession::HandleHandshake(Phase phase, const SmtpReply& reply, absl::Tim
     Send(Phase::kHelo, absl::StrCat("HELO ", s_.helo_name));
     return;
   }
-  if (msg_ == nullptr) return Fail(FromReply(reply, phase).reason, now, false);
+  if (msg_ == nullptr) return Fail(trouble::Said(peer_, reply, phase), now, false);
   rcpts_.DecideRemaining(FromReply(reply, phase));
   message_finished_ = true;
   Quit(now);
@@ -376,8 +286,7 @@ void SmtpSession::AfterHandshake(absl::Time now) {
     if (features_.starttls) return Send(Phase::kStartTls, "STARTTLS");
     if (sec_.tls_level >= TlsLevel::kEncrypt) {
       // Never fall back to plain text when the policy demands TLS.
-      return Fail(absl::StrCat("TLS is required, but was not offered by host ", peer_.Name()), now, true,
-                  "4.7.4");
+      return Fail(trouble::TlsNotOffered(peer_), now, true);
     }
   }
   if (AuthWanted()) return StartAuth(now);
@@ -396,9 +305,7 @@ void SmtpSession::HandleStartTls(const SmtpReply& reply, absl::Time now) {
     return;
   }
   if (sec_.tls_level >= TlsLevel::kEncrypt) {
-    return Fail(
-        absl::StrCat("TLS is required, but host ", peer_.Name(), " refused to start TLS: ", reply.Quoted()),
-        now, true, "4.7.5");
+    return Fail(trouble::TlsRefused(peer_, reply), now, true);
   }
   sec_.no_starttls = true;  // opportunistic: go on in plain text
   AfterHandshake(now);
@@ -413,14 +320,10 @@ void SmtpSession::OnTlsEstablished(const TlsSessionInfo& info, absl::Time now) {
                       " with cipher ", info.cipher, info.resumed ? ", session resumed" : "", ")"));
   if (sec_.tls_level >= TlsLevel::kVerify) {
     if (!info.trusted) {
-      return Fail(
-          absl::StrCat("Server certificate not trusted (host ", peer_.Name(), ": ", info.trust_error, ")"),
-          now, true, "4.7.5");
+      return Fail(trouble::CertificateNotTrusted(peer_, info.trust_error), now, true);
     }
     if (!info.matched) {
-      return Fail(absl::StrCat("Server certificate not verified (host ", peer_.Name(),
-                               ": the certificate does not match the expected names)"),
-                  now, true, "4.7.5");
+      return Fail(trouble::CertificateNotMatched(peer_), now, true);
     }
   }
   if (sec_.wrappermode) return;  // the greeting comes next
@@ -441,8 +344,7 @@ void SmtpSession::OnTlsFailed(const std::string& why, absl::Time now) {
   if (!tls_handshaking_ || status_ == Status::kClosed) return;
   tls_handshaking_ = false;
   retry_without_tls_ = PlainTextRetryAllowed();
-  Fail(absl::StrCat("Cannot start TLS: handshake failure with host ", peer_.Name(), ": ", why), now, true,
-       "4.7.5");
+  Fail(trouble::TlsHandshakeFailed(peer_, why), now, true);
 }
 
 bool SmtpSession::AuthWanted() const {
@@ -465,15 +367,13 @@ void SmtpSession::StartAuth(absl::Time now) {
   last_activity_ = now;
   const SaslSecurityOptions& options = tls_.used ? sec_.sasl_tls_options : sec_.sasl_options;
   const std::string mech = sec_.sasl->Choose(features_.auth_mechanisms, sec_.mechanism_filter, options);
-  const std::string cannot =
-      absl::StrCat("SASL authentication failed; cannot authenticate to server ", peer_.Name());
-  if (mech.empty()) return AuthFailed(absl::StrCat(cannot, ": no mechanism available"), nullptr, now);
+  if (mech.empty()) return AuthFailed(trouble::SaslCannot(peer_, "no mechanism available"), nullptr, now);
   absl::StatusOr<std::unique_ptr<SaslExchange>> x = sec_.sasl->Start(mech, sec_.credentials, peer_.host);
-  if (!x.ok()) return AuthFailed(absl::StrCat(cannot, ": ", x.status().message()), nullptr, now);
+  if (!x.ok()) return AuthFailed(trouble::SaslCannot(peer_, x.status().message()), nullptr, now);
   sasl_ = std::move(*x);
   if (!ClientFirst(mech)) return Send(Phase::kAuth, absl::StrCat("AUTH ", mech));
   absl::StatusOr<std::string> initial = sasl_->InitialResponse();
-  if (!initial.ok()) return AuthFailed(absl::StrCat(cannot, ": ", initial.status().message()), nullptr, now);
+  if (!initial.ok()) return AuthFailed(trouble::SaslCannot(peer_, initial.status().message()), nullptr, now);
   // Never in transcripts or logs: the response carries the password.
   SendSecret(Phase::kAuth, absl::StrCat("AUTH ", mech, " ", initial->empty() ? "=" : *initial),
              absl::StrCat("AUTH ", mech, " (initial response hidden)"));
@@ -483,9 +383,7 @@ void SmtpSession::HandleAuth(const SmtpReply& reply, absl::Time now) {
   if (reply.code == 334 && sasl_) {
     absl::StatusOr<std::string> response = sasl_->Respond(absl::StripAsciiWhitespace(reply.text));
     if (!response.ok()) {
-      return AuthFailed(absl::StrCat("SASL authentication failed; cannot authenticate to server ",
-                                     peer_.Name(), ": ", response.status().message()),
-                        nullptr, now);
+      return AuthFailed(trouble::SaslCannot(peer_, response.status().message()), nullptr, now);
     }
     return SendSecret(Phase::kAuth, *response, "(SASL response hidden)");
   }
@@ -497,29 +395,27 @@ void SmtpSession::HandleAuth(const SmtpReply& reply, absl::Time now) {
     status_ = Status::kReady;
     return;
   }
-  AuthFailed(absl::StrCat("SASL authentication failed; server ", peer_.Name(), " said: ", reply.Quoted()),
-             &reply, now);
+  AuthFailed(trouble::SaslRefused(peer_, reply), &reply, now);
 }
 
-void SmtpSession::AuthFailed(const std::string& reason, const SmtpReply* reply, absl::Time now) {
+void SmtpSession::AuthFailed(const Trouble& t, const SmtpReply* reply, absl::Time now) {
   sasl_.reset();
   if (reply != nullptr && reply->permanent() && !sec_.sasl_soft_bounce && msg_ != nullptr &&
       !message_finished_) {
     RecipientOutcome o = FromReply(*reply, Phase::kAuth);
-    o.reason = reason;
+    o.reason = t.reason;
     rcpts_.DecideRemaining(o);
     message_finished_ = true;
     return Quit(now);
   }
   // smtp_sasl_auth_soft_bounce: a rejected login is the sender's problem
   // only after an operator looked at it; try the next server, then defer.
-  Fail(reason, now, true, "4.7.0");
+  Fail(t, now, true);
 }
 
 SmtpSession::Ending SmtpSession::ending() const {
   Ending e;
-  e.reason = failure_reason_;
-  e.enhanced = failure_enhanced_;
+  e.failure = failure_;
   if (message_finished_ && status_ != Status::kClosed) {
     e.kind = Ending::kMessageDone;
   } else if (status_ != Status::kClosed) {
@@ -546,10 +442,7 @@ void SmtpSession::BeginTransaction(absl::Time now) {
   const size_t n = msg_->recipients.size();
   if (txn_end_ >= n) return FinishMessage();
   if (txn_end_ > 0 && now > msg_->start_by) {
-    RecipientOutcome o = Deferred(absl::StrCat("delivery to ", peer_.Name(),
-                                               " not continued: too little time left before the caller's "
-                                               "deadline for another mail transaction"),
-                                  "4.4.7");
+    RecipientOutcome o = Deferred(trouble::NoTimeForTransaction(peer_));
     o.may_try_elsewhere = false;
     rcpts_.DecideRemaining(o);
     return FinishMessage();
@@ -572,15 +465,12 @@ void SmtpSession::BeginTransaction(absl::Time now) {
 
   const uint64_t size = msg_->content ? msg_->content->size() : 0;
   if (features_.size && features_.size_limit > 0 && size > features_.size_limit) {
-    return BounceMessage(absl::StrCat("message size ", size, " exceeds size limit ", features_.size_limit,
-                                      " of server ", peer_.Name()),
-                         "5.3.4");
+    return BounceMessage(trouble::TooBig(peer_, size, features_.size_limit));
   }
 
   if (msg_->smtputf8 && !features_.smtputf8) {
     // RFC 6531: without SMTPUTF8 the server cannot take this message.
-    return BounceMessage(absl::StrCat("SMTPUTF8 is required, but was not offered by host ", peer_.Name()),
-                         "5.6.7");
+    return BounceMessage(trouble::Smtputf8NotOffered(peer_));
   }
 
   if (!PrepareConversion(now)) return;
@@ -667,8 +557,7 @@ void SmtpSession::HandleData(const SmtpReply& reply, absl::Time now) {
     for (size_t i : accepted_) {
       if (Accepted(reply)) {  // 2xx to DATA is not an invitation to send
         protocol_error_ = true;
-        rcpts_.Decide(i, Deferred(absl::StrCat("host ", peer_.Name(), " said: ", reply.Quoted(),
-                                               " (unexpected reply to DATA command)")));
+        rcpts_.Decide(i, Deferred(trouble::UnexpectedDataReply(peer_, reply)));
       } else {
         rcpts_.Decide(i, FromReply(reply, Phase::kData));
       }
@@ -688,7 +577,7 @@ bool SmtpSession::PrepareConversion(absl::Time now) {
   MimeScanner scanner(s_.mime_limits);
   for (uint64_t offset = 0;;) {
     if (!msg_->content->Read(offset, kReadSize, &chunk_)) {
-      Fail("error reading the message content", now, false);
+      Fail(trouble::ContentUnreadable(), now, false);
       return false;
     }
     if (chunk_.empty()) break;
@@ -698,9 +587,7 @@ bool SmtpSession::PrepareConversion(absl::Time now) {
   scanner.Finish();
   scanned_ = true;
   if (const MimeError* e = scanner.error()) {
-    BounceMessage(absl::StrCat("cannot convert the 8-bit message to 7-bit for host ", peer_.Name(),
-                               ", which does not offer 8BITMIME: ", e->reason),
-                  e->enhanced);
+    BounceMessage(trouble::CannotConvert(peer_, e->reason, e->enhanced));
     return false;
   }
   mime_plan_ = scanner.plan();
@@ -772,7 +659,7 @@ void SmtpSession::HandleBdat(const SmtpReply& reply, bool last, absl::Time now) 
 
 void SmtpSession::PumpBody(absl::Time now) {
   while (in_body_ && out_.size() < kBodyBufferHighWater) {
-    if (!NextContent(&converted_)) return Fail("error reading the message content", now, false);
+    if (!NextContent(&converted_)) return Fail(trouble::ContentUnreadable(), now, false);
     const std::string& piece = converted_;
     if (use_bdat_) {
       // RFC 3030: each chunk says its size; the last one says LAST.
@@ -881,9 +768,9 @@ void SmtpSession::Quit(absl::Time now) {
 }
 
 void SmtpSession::Abandon(const std::string& reason) {
-  failure_reason_ = reason;
+  failure_ = {reason, "4.3.2"};
   if (msg_ != nullptr && !message_finished_) {
-    RecipientOutcome o = Deferred(reason, "4.3.2");
+    RecipientOutcome o = Deferred(failure_);
     o.may_try_elsewhere = false;
     rcpts_.DecideRemaining(o);
     message_finished_ = true;
@@ -915,14 +802,13 @@ void SmtpSession::OnTimer(absl::Time now) {
     return;
   }
   if (phase == Phase::kTlsHandshake) retry_without_tls_ = PlainTextRetryAllowed();
-  Fail(absl::StrCat("conversation with ", peer_.Name(), " timed out while ", While(phase)), now,
-       phase == Phase::kGreeting || phase == Phase::kTlsHandshake);
+  Fail(trouble::TimedOut(peer_, phase), now, phase == Phase::kGreeting || phase == Phase::kTlsHandshake);
 }
 
 void SmtpSession::OnConnectionLost(absl::string_view why, absl::Time now) {
   if (status_ == Status::kClosed) return;
   if (status_ == Status::kReady) {
-    failure_reason_ = absl::StrCat("lost connection with ", peer_.Name(), " while idle");
+    failure_ = trouble::LostConnectionWhileIdle(peer_);
     status_ = Status::kClosed;
     return;
   }
@@ -934,12 +820,10 @@ void SmtpSession::OnConnectionLost(absl::string_view why, absl::Time now) {
     status_ = Status::kClosed;
     return;
   }
-  std::string reason = absl::StrCat("lost connection with ", peer_.Name(), " while ", While(phase));
-  if (!why.empty()) absl::StrAppend(&reason, ": ", why);
   // Before the greeting, or a cached connection that died before answering
   // anything for this message: another connection may do better.
   const bool try_next = !greeted_ || (reused_ && message_replies_ == 0) || phase == Phase::kTlsHandshake;
-  Fail(reason, now, try_next);
+  Fail(trouble::LostConnection(peer_, phase, why), now, try_next);
 }
 
 }  // namespace mxd

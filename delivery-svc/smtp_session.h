@@ -25,7 +25,10 @@
 #include "delivery-svc/mime_converter.h"
 #include "delivery-svc/recipient_table.h"
 #include "delivery-svc/sasl_client.h"
+#include "delivery-svc/smtp_peer.h"
+#include "delivery-svc/smtp_phase.h"
 #include "delivery-svc/smtp_reply.h"
+#include "delivery-svc/smtp_trouble.h"
 #include "delivery-svc/tls_policy.h"
 #include "delivery-svc/tls_session_info.h"
 
@@ -77,13 +80,6 @@ struct SessionSecurity {
   // smtp_pix_workaround_maps' entry for this server's address, when it has
   // one (it overrides what the greeting suggests).
   std::optional<std::vector<std::string>> pix_workarounds;
-};
-
-struct SmtpPeer {
-  std::string host;
-  std::string ip;
-  uint16_t port = 25;
-  std::string Name() const { return host + "[" + ip + "]"; }
 };
 
 // Random access to the message content (a spool file or memory).
@@ -162,33 +158,21 @@ class SmtpSession {
   void OnTlsFailed(const std::string& why, absl::Time now);
   const TlsSessionInfo& tls() const { return tls_; }
   const SessionSecurity& security() const { return sec_; }
-  // An opportunistic handshake failed: connect to the same server again
-  // and deliver in plain text (as Postfix does at level may).
-  bool retry_without_tls() const { return retry_without_tls_; }
 
   // Bytes to send; the caller removes what it wrote.
   std::string& output() { return out_; }
   std::optional<absl::Time> deadline() const;
   Status status() const { return status_; }
 
-  // The connection failed before the server accepted us (before or at the
-  // greeting), or a reused connection turned out dead before the message
-  // started: no recipient was decided, try the next address.
-  bool try_next_address() const { return try_next_address_; }
-  // Why the connection ended early (Postfix wording), when it did.
-  const std::string& failure_reason() const { return failure_reason_; }
-  const std::string& failure_enhanced() const { return failure_enhanced_; }
-
   // How the session ended, as one value (for the attempt to switch on):
   // kRunning while it talks or sits ready; kMessageDone when the message
   // has an outcome for every recipient; kTryNextAddress when this server
   // never got as far as the message; kRetryWithoutTls when an opportunistic
-  // handshake failed (same server, plain text); kClosed otherwise. `reason`
-  // and `enhanced` say why it ended early, in Postfix's words.
+  // handshake failed (same server, plain text); kClosed otherwise. `failure`
+  // says why it ended early, in Postfix's words (smtp_trouble.h).
   struct Ending {
     enum Kind { kRunning, kMessageDone, kTryNextAddress, kRetryWithoutTls, kClosed } kind = kRunning;
-    std::string reason;
-    std::string enhanced;
+    Trouble failure;  // the last connection-level failure, if any
   };
   Ending ending() const;
 
@@ -214,24 +198,7 @@ class SmtpSession {
   static constexpr size_t kBodyBufferHighWater = 64 * 1024;
 
  private:
-  enum class Phase {
-    kGreeting,
-    kEhlo,
-    kHelo,
-    kMail,
-    kRcpt,
-    kData,
-    kBody,
-    kDot,
-    kIgnoredDot,
-    kBdat,
-    kBdatLast,
-    kRset,
-    kQuit,
-    kStartTls,
-    kTlsHandshake,  // not a command: waiting for the handshake
-    kAuth,
-  };
+  using Phase = SmtpPhase;
   struct Expect {
     Phase phase;
     size_t rcpt = 0;  // for kRcpt
@@ -249,7 +216,7 @@ class SmtpSession {
   bool AuthWanted() const;
   void StartAuth(absl::Time now);
   void HandleAuth(const SmtpReply& reply, absl::Time now);
-  void AuthFailed(const std::string& reason, const SmtpReply* reply, absl::Time now);
+  void AuthFailed(const Trouble& t, const SmtpReply* reply, absl::Time now);
   void BeginTransaction(absl::Time now);
   void SendRecipients(size_t from, size_t to);
   void HandleMail(const SmtpReply& reply, absl::Time now);
@@ -274,19 +241,17 @@ class SmtpSession {
   std::string RcptCommand(size_t i) const;
   bool DsnFor(size_t i) const;
   // Connection-level failure: remaining recipients deferred, connection closed.
-  void Fail(const std::string& reason, absl::Time now, bool try_next, absl::string_view enhanced = "4.4.2");
+  void Fail(const Trouble& t, absl::Time now, bool try_next);
   void ServerClosing(Phase phase, const SmtpReply& reply, absl::Time now);
   bool PlainTextRetryAllowed() const;
   void Record(const std::string& line);
 
   RecipientOutcome FromReply(const SmtpReply& reply, Phase phase) const;
-  RecipientOutcome Deferred(const std::string& reason, absl::string_view enhanced = "4.4.2") const;
+  RecipientOutcome Deferred(const Trouble& t) const;
   // The server cannot take this message (size, SMTPUTF8, conversion): every
   // recipient still open bounces, and the message is over.
-  void BounceMessage(const std::string& reason, absl::string_view enhanced);
+  void BounceMessage(const Trouble& t);
   absl::Duration TimeoutFor(Phase phase) const;
-  static absl::string_view While(Phase phase);
-  static absl::string_view InReplyTo(Phase phase);
 
   SessionSettings s_;
   SmtpPeer peer_;
@@ -339,8 +304,7 @@ class SmtpSession {
 
   bool try_next_address_ = false;
   bool protocol_error_ = false;
-  std::string failure_reason_;
-  std::string failure_enhanced_ = "4.4.2";
+  Trouble failure_;  // the last connection-level failure
   std::vector<std::string> transcript_;
 };
 

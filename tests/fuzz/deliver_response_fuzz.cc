@@ -87,8 +87,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The session left the message for the next address; when there is
     // none, the attempt defers everyone with the session's reason.
     mxd::RecipientOutcome o;
-    o.reason = s.failure_reason();
-    o.enhanced = s.failure_enhanced();
+    o.reason = s.ending().failure.reason;
+    o.enhanced = s.ending().failure.enhanced;
     outcomes.assign(env.recipients.size(), o);
   }
 

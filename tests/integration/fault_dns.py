@@ -14,6 +14,7 @@ Answers by the first label of the name asked (zone fault.test):
   backup.*     MX 10 servfail.fault.test (no address now), MX 20 self.fault.test
   selfmx.*     MX 10 self.fault.test      self.*  A 127.0.0.254 (the services'
                inet_interfaces in the tests: this system)
+  eightbit.*   MX 10 to a name with Latin-1, control and 0xFF octets (no address)
   anything else: NXDOMAIN with an SOA (negative TTL 60)
 Every query is appended to QUERIES.log as "name type transport".
 """
@@ -23,7 +24,7 @@ import struct
 import threading
 import time
 
-from dnslib import A, DNSRecord, MX, QTYPE, RCODE, RR, SOA
+from dnslib import A, DNSLabel, DNSRecord, MX, QTYPE, RCODE, RR, SOA
 
 ZONE_SOA = RR("fault.test.", QTYPE.SOA, ttl=60,
               rdata=SOA("ns.fault.test.", "hostmaster.fault.test.", (1, 3600, 600, 86400, 60)))
@@ -53,6 +54,10 @@ def answer(request, transport, log_path):
             reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX("servfail.fault.test.", 10)))
         reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX("self.fault.test.", 20)))
         return reply
+    if qtype == "MX" and label == "eightbit":
+        target = DNSLabel([b"caf\xe9\x01\xff", b"fault", b"test"])
+        reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX(target, 10)))
+        return reply
     if qtype == "A" and label == "self":
         reply.add_answer(RR(name, QTYPE.A, ttl=300, rdata=A("127.0.0.254")))
         return reply
@@ -77,7 +82,7 @@ def answer(request, transport, log_path):
             addr = "192.0.2.6%s" % label.split("-")[1]
         reply.add_answer(RR(name, QTYPE.A, ttl=2 if label == "ttl" else 300, rdata=A(addr)))
         return reply
-    if label in ("slow", "ttl", "tc", "tcloop", "mxfail", "relay", "backup", "selfmx", "self") or \
+    if label in ("slow", "ttl", "tc", "tcloop", "mxfail", "relay", "backup", "selfmx", "self", "eightbit") or \
             label.startswith(("mx-", "lo-")):
         reply.add_auth(ZONE_SOA)  # NODATA
         return reply

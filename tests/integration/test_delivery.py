@@ -681,6 +681,37 @@ class Mxctl(DeliveryTestBase):
         self.assertEqual(self.run_mxctl("--from", "s@mxd.test", "--to", "r\rb@mxd.test", "--nexthop",
                                         "[127.0.0.1]:%d" % ok.port, msg_file).returncode, 65)
 
+    def test_arrival_time_sets_the_pix_threshold_clock(self):
+        # pipe(8) knows when the message arrived; the PIX delay is for mail
+        # queued longer than smtp_pix_workaround_threshold_time (Postfix).
+        self.svc = DeliverySvc(self.procs, self.dir, ["smtp_pix_workaround_threshold_time=60s",
+                                                      "smtp_pix_workaround_delay_time=1s",
+                                                      "smtp_connection_cache_on_demand=no"])
+        pix = self.fault({"greeting": "220 ****************************************"})
+        msg_file = os.path.join(self.dir, "msg")
+        with open(msg_file, "wb") as f:
+            f.write(MESSAGE)
+
+        def deliver(*extra):
+            t0 = time.time()
+            r = self.run_mxctl("--from", "s@mxd.test", "--to", "r@mxd.test", "--nexthop",
+                               "[127.0.0.1]:%d" % pix.port, *extra, msg_file)
+            return r, time.time() - t0
+        r, took = deliver("--arrival-time", str(int(time.time()) - 3600))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertGreaterEqual(took, 1.0)  # the final "." waited for the PIX
+        r, took = deliver("--arrival-time", str(int(time.time())))
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(took, 1.0)
+        r, took = deliver()  # no --arrival-time: it arrived now
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertLess(took, 1.0)
+        self.assertEqual(len(pix.data()), 3)
+        r, _ = deliver("--arrival-time", "yesterday")
+        self.assertEqual(r.returncode, 64)
+        self.assertIn(b"--arrival-time: expected Unix seconds, not 'yesterday'", r.stderr)
+        self.assertEqual(len(pix.data()), 3)  # nothing sent
+
     def test_mixed_outcomes_never_bounce_a_deferred_or_delivered_recipient(self):
         # pipe(8) applies one exit code to all recipients of a request: any
         # deferral is 75, and stderr records every recipient as Postfix would.

@@ -13,6 +13,10 @@ from delivery_harness import DeliverySvc, FaultServer, Processes, confined_statu
 from mxd.v1 import delivery_pb2
 
 DELIVERED, DEFERRED = delivery_pb2.ACTION_DELIVERED, delivery_pb2.ACTION_DEFERRED
+# The ThreadSanitizer run checks the reload's threads (signal, reader,
+# event loop, gRPC) without the seccomp filter: TSan's runtime opens files
+# the filter refuses. Every other run checks the reload inside the sandbox.
+UNDER_TSAN = "TSAN_OPTIONS" in os.environ
 MESSAGE = b"From: a@mxd.test\r\nSubject: reload\r\n\r\nbody\r\n"
 
 
@@ -50,8 +54,9 @@ class Reload(unittest.TestCase):
 
     def test_sighup_applies_main_cf_and_tables_inside_the_sandbox(self):
         svc = DeliverySvc(self.procs, self.dir, ["smtp_connection_cache_on_demand=no"],
-                          extra_args=["--config", self.cf], confined=True)
-        self.assertEqual(confined_status(svc.proc.pid)["Seccomp"], "2")  # the filter is on
+                          extra_args=["--config", self.cf], confined=not UNDER_TSAN)
+        if not UNDER_TSAN:
+            self.assertEqual(confined_status(svc.proc.pid)["Seccomp"], "2")  # the filter is on
         server = FaultServer(self.procs, self.dir, {"DOT": {"delay": 2}})
         port = server.port
         self.assertEqual(svc.deliver(MESSAGE, ["a@mxd.test"], port).outcomes[0].action, DELIVERED)

@@ -261,6 +261,26 @@ class Faults(ResolverTest):
         self.assertEqual(len(self.fault.queries("negative.fault.test.")), 1)
         self.assertGreater(svc.resolve("negative.fault.test").ttl_seconds, 50)
 
+    def test_eight_bit_names_in_a_zone_come_back_as_utf8(self):
+        # A zone may hold any octets in a name; what the resolver reports
+        # (reasons, host names, its log) is printable UTF-8 all the same.
+        svc = self.resolver("inet_protocols=ipv4", dns=self.fault.port)
+        resp = svc.resolve("eightbit.fault.test")
+        raw = resp.SerializeToString()  # Python's protobuf checks UTF-8 on parse
+        self.assertEqual(type(resp).FromString(raw), resp)
+        texts = [resp.reason] + [r.host for r in resp.routes]
+        for text in texts:
+            text.encode("utf-8")  # str from protobuf: valid by construction
+            self.assertFalse(any(ord(c) < 32 or 0x7f <= ord(c) < 0xa0 for c in text), text)
+        # c-ares refuses the answer (a name outside the host name rules):
+        # a temporary failure, as for any malformed answer.
+        self.assertEqual(resp.status, TEMPFAIL)
+        self.assertIn("eightbit.fault.test", resp.reason)
+        with open(svc.log_path, "rb") as f:
+            for line in f.read().splitlines():
+                if line.startswith(b"{"):
+                    json.loads(line.decode("utf-8"))
+
     def test_identical_lookups_in_flight_are_merged(self):
         svc = self.resolver("inet_protocols=ipv4", dns=self.fault.port)
         results = []

@@ -30,6 +30,11 @@ class SessionTest : public ::testing::Test {
     settings_.helo_name = "client.example.org";
   }
 
+  // How the session ended, by its one report.
+  bool TriesNext() const { return session_->ending().kind == SmtpSession::Ending::kTryNextAddress; }
+  std::string FailureReason() const { return session_->ending().failure.reason; }
+  std::string FailureEnhanced() const { return session_->ending().failure.enhanced; }
+
   void Start() {
     session_ = std::make_unique<SmtpSession>(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, &env_, now_,
                                              security_);
@@ -255,9 +260,9 @@ TEST_F(SessionTest, BadGreetingsSkipToTheNextAddress) {
   for (const char* greeting : {"421 4.3.2 busy\r\n", "554 5.7.1 go away\r\n"}) {
     Start();
     Server(greeting);
-    EXPECT_TRUE(session_->try_next_address()) << greeting;
+    EXPECT_TRUE(TriesNext()) << greeting;
     EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
-    EXPECT_THAT(session_->failure_reason(), HasSubstr("host mx.example[192.0.2.1] refused to talk to me: "));
+    EXPECT_THAT(FailureReason(), HasSubstr("host mx.example[192.0.2.1] refused to talk to me: "));
   }
 }
 
@@ -265,7 +270,7 @@ TEST_F(SessionTest, BadGreetingDecidesWhenNotSkipping) {
   settings_.skip_5xx_greeting = false;
   Start();
   Server("554 5.7.1 go away\r\n");
-  EXPECT_FALSE(session_->try_next_address());
+  EXPECT_FALSE(TriesNext());
   ASSERT_TRUE(session_->message_finished());
   auto o = session_->TakeOutcomes();
   EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
@@ -346,8 +351,8 @@ TEST_F(SessionTest, TimeoutsNameThePhase) {
   Advance(absl::Seconds(299));
   EXPECT_EQ(session_->status(), SmtpSession::Status::kBusy);
   Advance(absl::Seconds(1));
-  EXPECT_TRUE(session_->try_next_address());  // no banner yet: another address may answer
-  EXPECT_EQ(session_->failure_reason(),
+  EXPECT_TRUE(TriesNext());  // no banner yet: another address may answer
+  EXPECT_EQ(FailureReason(),
             "conversation with mx.example[192.0.2.1] timed out while receiving the initial server greeting");
 
   Handshake(kEhloPlain);
@@ -380,7 +385,7 @@ TEST_F(SessionTest, LostConnectionDefersWithThePhase) {
   // The body is produced but not drained: the connection dies meanwhile.
   session_->OnConnectionLost("Connection reset by peer", now_);
   ASSERT_TRUE(session_->message_finished());
-  EXPECT_FALSE(session_->try_next_address());
+  EXPECT_FALSE(TriesNext());
   auto o = session_->TakeOutcomes();
   EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
   EXPECT_EQ(o[0].reason,
@@ -391,8 +396,8 @@ TEST_F(SessionTest, LostConnectionDefersWithThePhase) {
 TEST_F(SessionTest, LostBeforeGreetingTriesNextAddress) {
   Start();
   session_->OnConnectionLost("", now_);
-  EXPECT_TRUE(session_->try_next_address());
-  EXPECT_EQ(session_->failure_reason(),
+  EXPECT_TRUE(TriesNext());
+  EXPECT_EQ(FailureReason(),
             "lost connection with mx.example[192.0.2.1] while receiving the initial server greeting");
 }
 
@@ -590,7 +595,7 @@ TEST_F(SessionTest, RandomServersNeverBreakTheInvariants) {
     env_.recipients.assign(1 + rng() % 4, "r@x.example");
     Start();
     bool dot_sent = false, positive_after_dot = false;
-    for (int step = 0; step < 40 && !session_->message_finished() && !session_->try_next_address(); ++step) {
+    for (int step = 0; step < 40 && !session_->message_finished() && !TriesNext(); ++step) {
       std::string out = Client();
       if (absl::StrContains(out, "\r\n.\r\n") || out == ".\r\n" || absl::StrContains(out, " LAST\r\n")) {
         dot_sent = true;
@@ -804,9 +809,9 @@ TEST_F(SessionTest, EncryptWithoutStartTlsOfferedNeverSendsInPlainText) {
   Handshake(kEhloPipelining);
   EXPECT_EQ(Client(), "");
   EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
-  EXPECT_TRUE(session_->try_next_address());
-  EXPECT_EQ(session_->failure_reason(), "TLS is required, but was not offered by host mx.example[192.0.2.1]");
-  EXPECT_EQ(session_->failure_enhanced(), "4.7.4");
+  EXPECT_TRUE(TriesNext());
+  EXPECT_EQ(FailureReason(), "TLS is required, but was not offered by host mx.example[192.0.2.1]");
+  EXPECT_EQ(FailureEnhanced(), "4.7.4");
 }
 
 TEST_F(SessionTest, MayGoesOnInPlainTextWhenStartTlsIsRefused) {
@@ -827,7 +832,7 @@ TEST_F(SessionTest, A421ToEhloDefersWithoutTryingHelo) {
   Server("421 4.3.2 mx.example shutting down\r\n");
   EXPECT_EQ(Client(), "");
   EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
-  EXPECT_FALSE(session_->try_next_address());
+  EXPECT_FALSE(TriesNext());
   auto o = session_->TakeOutcomes();
   ASSERT_EQ(o.size(), 2u);
   for (const RecipientOutcome& r : o) {
@@ -875,8 +880,7 @@ TEST_F(SessionTest, EncryptDefersWhenStartTlsIsRefused) {
   Client();
   Server("454 4.7.0 TLS not available\r\n");
   EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
-  EXPECT_THAT(session_->failure_reason(),
-              HasSubstr("TLS is required, but host mx.example[192.0.2.1] refused"));
+  EXPECT_THAT(FailureReason(), HasSubstr("TLS is required, but host mx.example[192.0.2.1] refused"));
 }
 
 TEST_F(SessionTest, FailedHandshakeAtMayAsksForAPlainTextRetry) {
@@ -885,9 +889,8 @@ TEST_F(SessionTest, FailedHandshakeAtMayAsksForAPlainTextRetry) {
   Client();
   Server("220 go\r\n");
   session_->OnTlsFailed("unsupported protocol", now_);
-  EXPECT_TRUE(session_->retry_without_tls());
-  EXPECT_TRUE(session_->try_next_address());
-  EXPECT_EQ(session_->failure_reason(),
+  EXPECT_EQ(session_->ending().kind, SmtpSession::Ending::kRetryWithoutTls);
+  EXPECT_EQ(FailureReason(),
             "Cannot start TLS: handshake failure with host mx.example[192.0.2.1]: unsupported protocol");
 }
 
@@ -901,8 +904,9 @@ TEST_F(SessionTest, HandshakeTimeout) {
     Server("220 go\r\n");
     Advance(absl::Seconds(31));
     EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
-    EXPECT_EQ(session_->retry_without_tls(), level == TlsLevel::kMay);
-    EXPECT_EQ(session_->failure_reason(),
+    EXPECT_EQ(session_->ending().kind, level == TlsLevel::kMay ? SmtpSession::Ending::kRetryWithoutTls
+                                                               : SmtpSession::Ending::kTryNextAddress);
+    EXPECT_EQ(FailureReason(),
               "conversation with mx.example[192.0.2.1] timed out while performing the TLS handshake");
   }
 }
@@ -916,10 +920,9 @@ TEST_F(SessionTest, VerifyRefusesUntrustedAndUnmatchedCertificates) {
     session_->OnTlsEstablished(Tls(trusted, false), now_);
     EXPECT_EQ(Client(), "");
     EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
-    EXPECT_EQ(session_->failure_enhanced(), "4.7.5");
-    EXPECT_THAT(session_->failure_reason(),
-                HasSubstr(trusted ? "Server certificate not verified (host mx.example"
-                                  : "Server certificate not trusted (host mx.example"));
+    EXPECT_EQ(FailureEnhanced(), "4.7.5");
+    EXPECT_THAT(FailureReason(), HasSubstr(trusted ? "Server certificate not verified (host mx.example"
+                                                   : "Server certificate not trusted (host mx.example"));
   }
 }
 
@@ -953,7 +956,7 @@ TEST_F(AuthTest, NoPlainTextRetryWhenWeWouldAuthenticate) {
   Client();
   Server("220 go\r\n");
   session_->OnTlsFailed("unsupported protocol", now_);
-  EXPECT_FALSE(session_->retry_without_tls());
+  EXPECT_NE(session_->ending().kind, SmtpSession::Ending::kRetryWithoutTls);
   EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
 }
 
@@ -989,9 +992,9 @@ TEST_F(AuthTest, RejectedLoginDefersBySoftBounceOrBounces) {
     Client();
     Server("535 5.7.8 Error: authentication failed\r\n");
     if (soft) {
-      EXPECT_TRUE(session_->try_next_address());
-      EXPECT_EQ(session_->failure_enhanced(), "4.7.0");
-      EXPECT_EQ(session_->failure_reason(),
+      EXPECT_TRUE(TriesNext());
+      EXPECT_EQ(FailureEnhanced(), "4.7.0");
+      EXPECT_EQ(FailureReason(),
                 "SASL authentication failed; server mx.example[192.0.2.1] said: 535 5.7.8 Error: "
                 "authentication failed");
     } else {
@@ -1025,7 +1028,7 @@ TEST_F(AuthTest, NoAllowedMechanism) {
   security_.sasl_options = *SaslSecurityOptions::Parse({"noplaintext"});
   Handshake("250-mx.example\r\n250 AUTH PLAIN LOGIN\r\n");
   EXPECT_EQ(Client(), "");
-  EXPECT_EQ(session_->failure_reason(),
+  EXPECT_EQ(FailureReason(),
             "SASL authentication failed; cannot authenticate to server mx.example[192.0.2.1]: no mechanism "
             "available");
 }
