@@ -139,9 +139,10 @@ void DeliveryAttempt::ConnectTo(const SmtpPeer& peer, bool no_starttls) {
     }
   }
   if (settings_->sasl && settings_->sasl_passwords) {
-    // Postfix's order: the next hop as given, then the server's name.
+    // By the next hop only, never by a server name the caller's routes
+    // supplied: with route_key_file the next hop and routes are signed
+    // together, so a caller cannot point a next hop's password elsewhere.
     std::optional<std::string> entry = settings_->sasl_passwords->Find(nexthop_);
-    if (!entry) entry = settings_->sasl_passwords->Find(peer.host);
     if (entry) {
       const size_t colon = entry->find(':');
       sec.sasl = settings_->sasl.get();

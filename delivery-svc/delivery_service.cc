@@ -7,9 +7,11 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/grpc/route_signature_proto.h"
 #include "common/grpc/tsan_handoff.h"
 #include "common/log/json_log.h"
 #include "common/nexthop/domain_name.h"
+#include "common/text/printable.h"
 #include "delivery-svc/deliver_response.h"
 #include "delivery-svc/delivery_attempt.h"
 #include "delivery-svc/envelope_check.h"
@@ -123,6 +125,17 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
       envelope_ = std::move(*request_.mutable_envelope());
       if (absl::Status s = CheckEnvelope(envelope_, settings_->message_size_limit, &bad_recipients_); !s.ok())
         return Reply(Invalid(s.message()));
+      if (settings_->route_key) {
+        // Before anything is spooled or connected: routes only as resolver-svc gave them.
+        absl::Status s = CheckRouteSignature(*settings_->route_key, envelope_, absl::Now());
+        if (!s.ok()) {
+          LogWarning("route_signature_refused", {{"caller", context_->peer()},
+                                                 {"queue_id", ValidUtf8(envelope_.queue_id())},
+                                                 {"nexthop", ValidUtf8(envelope_.nexthop())},
+                                                 {"error", s.message()}});
+          return Reply(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(s.message())));
+        }
+      }
       auto spool = MessageSpool::Create(settings_->spool_directory);
       if (!spool.ok()) {
         return Reply(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(spool.status().message())));

@@ -103,6 +103,9 @@ absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, const LookupTable
     d->tls_context = std::move(*tls);
   }
 
+  absl::StatusOr<std::shared_ptr<const RouteKey>> route_key = LoadRouteKey(c, tables);
+  if (!route_key.ok()) return named("route_key_file", route_key.status());
+  d->route_key = *std::move(route_key);
   d->sasl_soft_bounce = c.GetBool("smtp_sasl_auth_soft_bounce");
   d->sasl_mechanism_filter = c.GetList("smtp_sasl_mechanism_filter");
   absl::StatusOr<SaslSecurityOptions> plain =

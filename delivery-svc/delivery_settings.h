@@ -10,6 +10,7 @@
 #include "common/config/config.h"
 #include "common/config/delivery_time_budget.h"
 #include "common/config/lookup_table.h"
+#include "common/security/route_signature.h"
 #include "delivery-svc/sasl_client.h"
 #include "delivery-svc/smtp_session.h"
 #include "delivery-svc/tls_client_context.h"
@@ -50,6 +51,9 @@ struct DeliverySettings {
   SaslSecurityOptions sasl_options;
   SaslSecurityOptions sasl_tls_options;
   bool sasl_soft_bounce = true;
+  // route_key_file: with a key, only signed route sets are delivered (and
+  // only they get credentials); null trusts the caller's routes.
+  std::shared_ptr<const RouteKey> route_key;
 
   // `tables`: lookup tables' contents read earlier (path -> text) instead of
   // the files (a reload after confinement). `previous`: the settings being

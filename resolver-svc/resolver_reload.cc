@@ -24,7 +24,7 @@ void ReloadResolver(ConfigReader& reader, const std::string& dns_servers, Resolv
       [&](const ConfigSnapshot& next) {
         const std::shared_ptr<const ResolverSettings> old = service->settings();
         absl::StatusOr<ResolverSettings> s =
-            ResolverSettings::FromConfig(next.config, dns_servers, old.get());
+            ResolverSettings::FromConfig(next.config, dns_servers, old.get(), &next.tables);
         if (!s.ok()) return s.status();
         // Parameters read once keep their old values in force.
         s->disable_dns_lookups = old->disable_dns_lookups;

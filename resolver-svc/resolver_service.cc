@@ -4,6 +4,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
+#include "common/grpc/route_signature_proto.h"
 #include "common/log/json_log.h"
 #include "common/nexthop/nexthop.h"
 #include "common/text/printable.h"
@@ -48,8 +49,12 @@ void ToProto(const RouteSet& set, v1::ResolveResponse* out) {
 }
 
 void ResolverService::Reply(grpc::ServerUnaryReactor* reactor, v1::ResolveResponse* response,
-                            const NextHop& hop, const RouteSet& set, absl::Time start, bool cached) {
+                            const NextHop& hop, const RouteSet& set, const ResolverSettings& settings,
+                            absl::Time start, bool cached) {
   ToProto(set, response);
+  if (settings.route_key && !set.routes.empty()) {
+    SignRouteSet(*settings.route_key, absl::Now() + settings.route_signature_lifetime, response);
+  }
   const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
   Log(set.status == RouteStatus::kOk ? LogLevel::kInfo : LogLevel::kWarning, "resolve",
       {{"nexthop", hop.ToString()},
@@ -83,7 +88,7 @@ grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* 
     std::optional<RouteSet> result;
     lookup.Resolve(*hop, [&result](RouteSet set) { result = std::move(set); });
     if (result && !cached.missed()) {
-      Reply(reactor, response, *hop, *result, start, true);
+      Reply(reactor, response, *hop, *result, *settings, start, true);
       return reactor;
     }
   }
@@ -101,7 +106,7 @@ grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* 
     auto lookup = std::make_shared<RouteLookup>(live_, settings.get());
     lookup->Resolve(hop, [this, reactor, response, start, hop, lookup, settings](RouteSet set) {
       pending_.fetch_sub(1);
-      Reply(reactor, response, hop, set, start, false);
+      Reply(reactor, response, hop, set, *settings, start, false);
     });
   });
   return reactor;

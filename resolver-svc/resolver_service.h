@@ -32,7 +32,7 @@ class ResolverService final : public v1::Resolver::CallbackService {
 
  private:
   void Reply(grpc::ServerUnaryReactor* reactor, v1::ResolveResponse* response, const NextHop& hop,
-             const RouteSet& set, absl::Time start, bool cached);
+             const RouteSet& set, const ResolverSettings& settings, absl::Time start, bool cached);
 
   EventLoop* loop_;
   AnswerSource* live_;

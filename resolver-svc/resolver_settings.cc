@@ -14,7 +14,8 @@ absl::Status ParamError(const Config& config, absl::string_view name, absl::stri
 
 absl::StatusOr<ResolverSettings> ResolverSettings::FromConfig(const Config& config,
                                                               const std::string& dns_servers,
-                                                              const ResolverSettings* previous) {
+                                                              const ResolverSettings* previous,
+                                                              const FileContents* files) {
   ResolverSettings s;
   s.use_ipv4 = s.use_ipv6 = false;
   for (const std::string& p : config.GetList("inet_protocols")) {
@@ -57,6 +58,10 @@ absl::StatusOr<ResolverSettings> ResolverSettings::FromConfig(const Config& conf
   s.cache.max_ttl = config.GetTime("resolver_cache_max_ttl");
   s.cache.negative_max_ttl = config.GetTime("resolver_negative_cache_max_ttl");
   s.pending_request_limit = config.GetInt("resolver_pending_request_limit");
+  absl::StatusOr<std::shared_ptr<const RouteKey>> key = LoadRouteKey(config, files);
+  if (!key.ok()) return ParamError(config, "route_key_file", key.status().message());
+  s.route_key = *std::move(key);
+  s.route_signature_lifetime = config.GetTime("route_signature_lifetime");
   return s;
 }
 

@@ -2,6 +2,7 @@
 // checked at start-up (errors name the parameter and where it was set).
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,7 +10,9 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/status/statusor.h"
 #include "common/config/config.h"
+#include "common/config/configured_file.h"
 #include "common/nexthop/nexthop.h"
+#include "common/security/route_signature.h"
 #include "resolver-svc/dns_cache.h"
 #include "resolver-svc/dns_client.h"
 
@@ -29,12 +32,16 @@ struct ResolverSettings {
   DnsClient::Options dns;
   DnsCache::Options cache;
   int64_t pending_request_limit = 10000;
+  std::shared_ptr<const RouteKey> route_key;  // route_key_file; null: routes go unsigned
+  absl::Duration route_signature_lifetime = absl::Hours(1);
 
   // `dns_servers` is the --dns-server flag ("" for the system's resolv.conf).
   // `previous`: the settings a reload replaces; their own addresses are kept
   // (finding them needs interfaces and files the sandbox does not allow).
+  // `files`: what ConfigReader read (on SIGHUP); null reads route_key_file.
   static absl::StatusOr<ResolverSettings> FromConfig(const Config& config, const std::string& dns_servers,
-                                                     const ResolverSettings* previous = nullptr);
+                                                     const ResolverSettings* previous = nullptr,
+                                                     const FileContents* files = nullptr);
 };
 
 }  // namespace mxd

@@ -48,6 +48,9 @@ void FillEnvelope(const DeliverEnvelope& in, uint64_t size, v1::Envelope* out) {
     p->set_fallback(r.fallback);
     for (const std::string& a : r.addresses) p->add_addresses(a);
   }
+  if (!in.route_signature.empty() && !out->mutable_route_signature()->ParseFromString(in.route_signature)) {
+    out->clear_route_signature();  // not resolver-svc's: delivery-svc says what is wrong
+  }
   if (in.arrival_time != absl::InfinitePast()) {
     out->mutable_arrival_time()->set_seconds(absl::ToUnixSeconds(in.arrival_time));
   }

@@ -28,6 +28,7 @@ struct DeliverEnvelope {
   std::vector<DeliverRecipient> recipients;
   std::string nexthop;
   std::vector<ResolvedRoute> routes;
+  std::string route_signature;                     // ResolveResult::route_signature, untouched
   absl::Time arrival_time = absl::InfinitePast();  // unknown
   enum class Body { kUnspecified, k7Bit, k8BitMime, kBinaryMime } body = Body::kUnspecified;
   bool smtputf8 = false;

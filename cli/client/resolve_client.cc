@@ -44,6 +44,7 @@ absl::StatusOr<ResolveResult> ResolveClient::Resolve(const std::string& nexthop,
   r.reason = resp.reason();
   r.effective_nexthop = resp.effective_nexthop();
   r.ttl_seconds = resp.ttl_seconds();
+  if (resp.has_route_signature()) r.route_signature = resp.route_signature().SerializeAsString();
   for (const v1::Route& p : resp.routes()) {
     ResolvedRoute route;
     route.host = p.host();

@@ -29,6 +29,10 @@ struct ResolveResult {
   std::string effective_nexthop;
   uint32_t ttl_seconds = 0;
   std::vector<ResolvedRoute> routes;
+  // resolver-svc's signature over the next hop and routes (serialized
+  // mxd.v1.RouteSignature; empty without route_key_file): hand it to
+  // DeliverEnvelope untouched, with effective_nexthop and routes.
+  std::string route_signature;
 };
 
 class ResolveClient {

@@ -123,6 +123,7 @@ int main(int argc, char** argv) {
         for (const std::string& r : rcpts) env.recipients.push_back({r, {}, ""});
         env.nexthop = routes->effective_nexthop;
         env.routes = routes->routes;
+        env.route_signature = routes->route_signature;
         int fd = open(q.path.c_str(), O_RDONLY | O_CLOEXEC);
         auto result = fd < 0 ? absl::NotFoundError(q.path) : (*router)->DeliverFile(env, fd, deliver_timeout);
         if (fd >= 0) close(fd);

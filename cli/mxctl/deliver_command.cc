@@ -284,6 +284,7 @@ int RunDeliver(const std::vector<std::string>& args) {
 
   env.nexthop = resolved->effective_nexthop.empty() ? nexthop : resolved->effective_nexthop;
   env.routes = resolved->routes;
+  env.route_signature = resolved->route_signature;
   env.arrival_time = arrival;
   // Several --delivery endpoints ("a:1,b:2" or "dns:NAME:PORT"): the next
   // hop picks the replica, the others take over when it is unavailable.

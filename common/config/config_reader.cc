@@ -59,8 +59,9 @@ std::string Bundle(const std::string& config_file, const std::vector<std::string
   PutRecord(&out, "!", text);
   size_t total = text.size();
   for (const ParameterSpec& spec : AllParameters()) {
-    if (!absl::EndsWith(spec.name, "_maps")) continue;
-    const std::string path = LookupTable::PathOf(config->GetString(spec.name));
+    if (!absl::EndsWith(spec.name, "_maps") && !spec.names_file) continue;
+    const std::string path =
+        spec.names_file ? config->GetString(spec.name) : LookupTable::PathOf(config->GetString(spec.name));
     std::string table;
     if (path.empty() || !ReadFile(path, &table)) continue;  // the service names what is missing
     total += table.size();

@@ -1,8 +1,5 @@
 #include "common/config/lookup_table.h"
 
-#include <fstream>
-#include <sstream>
-
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
@@ -68,21 +65,14 @@ absl::StatusOr<LookupTable> LookupTable::Load(absl::string_view spec, const File
   for (absl::string_view type : {"hash:", "texthash:", "btree:", "lmdb:", "cdb:"}) {
     if (absl::ConsumePrefix(&path, type)) break;
   }
-  if (files != nullptr && absl::StartsWith(path, "/")) {
-    auto it = files->find(path);
-    if (it == files->end()) return absl::NotFoundError(absl::StrCat("cannot open lookup table ", path));
-    return Parse(it->second, path);
-  }
   if (!absl::StartsWith(path, "/")) {
     return absl::InvalidArgumentError(absl::StrCat("lookup table \"", spec,
                                                    "\": expected type:/absolute/path (hash:, texthash:, "
                                                    "btree:, lmdb: or cdb: read as the text source)"));
   }
-  std::ifstream in{std::string(path)};
-  if (!in) return absl::NotFoundError(absl::StrCat("cannot open lookup table ", path));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return Parse(ss.str(), path);
+  absl::StatusOr<std::string> text = ReadConfiguredFile(path, files, "lookup table");
+  if (!text.ok()) return text.status();
+  return Parse(*text, path);
 }
 
 std::optional<std::string> LookupTable::Find(absl::string_view key) const {

@@ -13,6 +13,7 @@
 #include "absl/container/flat_hash_map.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/config/configured_file.h"
 
 namespace mxd {
 
@@ -25,7 +26,7 @@ class LookupTable {
   static absl::StatusOr<LookupTable> Load(absl::string_view spec);
   // The same from contents read earlier (path -> text), for a service that
   // can no longer open files (SIGHUP after confinement: ConfigReader).
-  using FileContents = absl::flat_hash_map<std::string, std::string>;
+  using FileContents = mxd::FileContents;
   static absl::StatusOr<LookupTable> Load(absl::string_view spec, const FileContents* files);
   // The file a spec names ("texthash:/etc/x" -> "/etc/x"); "" when none.
   static std::string PathOf(absl::string_view spec);

@@ -45,6 +45,9 @@ struct ParameterSpec {
   char time_unit = 's';
   // Computes the default at start-up (myhostname).
   std::string (*dynamic_default)() = nullptr;
+  // The value names a file the service reads (at start-up, and through
+  // ConfigReader on SIGHUP once confined), as *_maps tables are.
+  bool names_file = false;
 };
 
 // Every parameter mxd knows, in one table.

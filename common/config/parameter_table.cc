@@ -103,6 +103,23 @@ const ParameterSpec kParameters[] = {
      .users = kResolverSvc},
 
     // DNS client and cache (mxd's own; Postfix has no DNS cache).
+    {.name = "route_key_file",
+     .type = ParamType::kString,
+     .default_value = "",
+     .description = "File holding the key (32 to 4096 octets; surrounding white space is ignored) with "
+                    "which resolver-svc signs each route set and delivery-svc checks it: with a key, "
+                    "delivery-svc refuses unsigned, altered and expired route sets (PERMISSION_DENIED) "
+                    "before any connection. Empty: routes are not signed, and delivery-svc trusts the "
+                    "caller's routes. Read at start-up and on SIGHUP.",
+     .names_file = true},
+    {.name = "route_signature_lifetime",
+     .type = ParamType::kTime,
+     .default_value = "1h",
+     .description = "How long a route set signed by resolver-svc stays valid for delivery-svc: a caller "
+                    "resolves again after that.",
+     .users = kResolverSvc,
+     .min = 1,
+     .max = 7 * 86400},
     {.name = "resolver_query_timeout",
      .type = ParamType::kTime,
      .default_value = "5s",
@@ -547,9 +564,11 @@ const ParameterSpec kParameters[] = {
     {.name = "smtp_sasl_password_maps",
      .type = ParamType::kString,
      .default_value = "",
-     .description = "Table (type:/path; the text source is read at start-up) of \"next-hop-or-host "
-                    "user:password\"; looked up by the next hop as given (\"[smtp.example.com]:587\"), "
-                    "then by the server's host name. Passwords never appear in logs.",
+     .description = "Table (type:/path; the text source is read at start-up and on SIGHUP) of "
+                    "\"next-hop user:password\"; looked up by the next hop as given "
+                    "(\"[smtp.example.com]:587\") only, never by a server name from the caller's routes "
+                    "(unlike Postfix, which also tries the server's name): with route_key_file the next "
+                    "hop and its routes are signed together. Passwords never appear in logs.",
      .users = kDeliverySvc},
     {.name = "smtp_sasl_security_options",
      .type = ParamType::kList,

@@ -55,3 +55,12 @@ build_tree() {
   cmake -S "$MXD_ROOT" -B "$dir" "${generator[@]}" "$@" >/dev/null
   cmake --build "$dir" -j "$(nproc)"
 }
+
+# make_route_key FILE: a fresh route signing key (route_key_file, shared by
+# both services) unless FILE already holds one; only its owner can read it.
+make_route_key() {
+  local file=$1
+  [ -s "$file" ] && return 0
+  mkdir -p "$(dirname "$file")"
+  (umask 077 && head -c 32 /dev/urandom | base64 >"$file")
+}

@@ -118,8 +118,9 @@ class FaultMatrix(unittest.TestCase):
                         rule = {"reply": POSITIVE[phase] + EIGHT_BIT_TEXT}
                     script[phase] = rule
                     server = FaultServer(procs, workdir, script)
+                    # The password is the next hop's (fault.mx), as configured.
                     resp = svc.deliver(BIG_MESSAGE if phase == "BODY" else MESSAGE, ["a@mxd.test", "b@mxd.test"],
-                                       server.port, host="fault.mx", timeout=30)
+                                       server.port, host="fault.mx", nexthop="fault.mx", timeout=30)
                     if phase == "BODY":  # the fault came while the content was on its way
                         faults = [e for e in server.new_events() if e["event"] == "body_fault"]
                         self.assertEqual(len(faults), 1)

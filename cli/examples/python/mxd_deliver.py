@@ -46,6 +46,8 @@ def main():
         sender=args.sender, recipients=[delivery_pb2.Recipient(address=r) for r in args.to],
         nexthop=answer.effective_nexthop, routes=answer.routes, message_size=size,
         body_type=delivery_pb2.BODY_TYPE_UNSPECIFIED)
+    if answer.HasField("route_signature"):  # route_key_file: pass it on untouched
+        envelope.route_signature.CopyFrom(answer.route_signature)
     envelope.arrival_time.seconds = int(time.time())
 
     def stream():
