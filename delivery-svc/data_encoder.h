@@ -6,6 +6,7 @@
 // smtp_line_length_limit does. Streaming: input in chunks of any split.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <string>
 
@@ -17,7 +18,7 @@ class DataEncoder {
  public:
   // `dot_stuff` is off for BDAT (RFC 3030), where no line ends the content.
   explicit DataEncoder(size_t line_length_limit = 998, bool dot_stuff = true)
-      : limit_(line_length_limit), dot_stuff_(dot_stuff) {}
+      : limit_(std::max<size_t>(line_length_limit, 2)), dot_stuff_(dot_stuff) {}  // 1 could never end a line
 
   // Appends the wire form of `chunk` to `out`.
   void Encode(absl::string_view chunk, std::string* out);

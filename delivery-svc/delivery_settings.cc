@@ -33,6 +33,13 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
   s.pix_delay = c.GetTime("smtp_pix_workaround_delay_time");
   s.pix_workarounds = c.GetList("smtp_pix_workarounds");
   const int64_t line_limit = c.GetInt("smtp_line_length_limit");
+  if (line_limit > 0 && line_limit < kMinLineLengthLimit) {
+    // Each piece of a broken line starts with a space: a tiny limit would
+    // break lines without end.
+    return absl::InvalidArgumentError(
+        absl::StrCat(c.Origin("smtp_line_length_limit"), ": parameter smtp_line_length_limit: ", line_limit,
+                     " makes no sense: 0 (no limit) or at least ", kMinLineLengthLimit));
+  }
   s.line_length_limit = line_limit == 0 ? SIZE_MAX : static_cast<size_t>(line_limit);
   s.recipient_limit = static_cast<size_t>(c.GetInt("smtp_destination_recipient_limit"));
   s.chunking = c.GetBool("smtp_chunking_enable");

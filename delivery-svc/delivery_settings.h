@@ -59,6 +59,7 @@ struct DeliverySettings {
   // the files (a reload after confinement). `previous`: the settings being
   // replaced; their TLS context and SASL library are kept (certificates and
   // keys are read at start only).
+  static constexpr int64_t kMinLineLengthLimit = 40;  // smtp_line_length_limit, when not 0
   static absl::StatusOr<DeliverySettings> FromConfig(const Config& config,
                                                      const LookupTable::FileContents* tables = nullptr,
                                                      const DeliverySettings* previous = nullptr);

@@ -48,11 +48,13 @@ void ReplyParser::KeepErrorLines(std::string bad) {
     error_lines_.push_back(absl::StrCat("(", lines_.size() - kShown, " more lines)"));
   if (!bad.empty()) error_lines_.push_back(std::move(bad));
   lines_.clear();
+  lines_bytes_ = 0;
 }
 
 void ReplyParser::Clear() {
   buffer_.clear();
   lines_.clear();
+  lines_bytes_ = 0;
   discarding_ = false;
 }
 
@@ -122,7 +124,13 @@ std::optional<SmtpReply> ReplyParser::Next() {
       }
     }
     const bool more = line.size() > 3 && line[3] == '-';
+    lines_bytes_ += line.size();
     lines_.push_back(std::move(line));
+    if (lines_bytes_ > kMaxReplyBytes) {
+      error_ = absl::StrCat("reply longer than ", kMaxReplyBytes, " bytes");
+      KeepErrorLines("");
+      return std::nullopt;
+    }
     if (more) {
       if (lines_.size() >= kMaxReplyLines) {
         error_ = absl::StrCat("reply has more than ", kMaxReplyLines, " lines");
@@ -142,6 +150,7 @@ std::optional<SmtpReply> ReplyParser::Next() {
         r.code, absl::string_view(lines_.front()).substr(std::min<size_t>(4, lines_.front().size())));
     r.lines = std::move(lines_);
     lines_.clear();
+    lines_bytes_ = 0;
     return r;
   }
   return std::nullopt;

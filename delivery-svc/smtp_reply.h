@@ -31,6 +31,10 @@ class ReplyParser {
  public:
   static constexpr size_t kMaxReplyLineLength = 2048;  // longer lines are cut, as Postfix does
   static constexpr size_t kMaxReplyLines = 1000;
+  // One reply, all lines together: a server cannot make a session hold
+  // more (a 1000-line EHLO of 2 KB lines is refused at 16 KB, not 2 MB).
+  // Postfix keeps 2048 octets of a reply; real replies are far below this.
+  static constexpr size_t kMaxReplyBytes = 16 * 1024;
 
   // Appends server output.
   void Feed(absl::string_view bytes);
@@ -56,6 +60,7 @@ class ReplyParser {
   std::string buffer_;
   bool discarding_ = false;         // inside an over-long line: drop until LF
   std::vector<std::string> lines_;  // lines of the reply being collected
+  size_t lines_bytes_ = 0;          // their total length
   std::string error_;
   std::vector<std::string> error_lines_;
 };

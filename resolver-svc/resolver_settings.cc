@@ -40,6 +40,11 @@ absl::StatusOr<ResolverSettings> ResolverSettings::FromConfig(const Config& conf
     if (!hop.ok()) return ParamError(config, "smtp_fallback_relay", hop.status().message());
     s.fallback_relays.push_back(*hop);
   }
+  for (const std::string& text : config.GetList("resolver_prohibited_networks")) {
+    absl::StatusOr<IpNetwork> n = IpNetwork::Parse(text);
+    if (!n.ok()) return ParamError(config, "resolver_prohibited_networks", n.status().message());
+    s.prohibited_networks.push_back(*std::move(n));
+  }
   s.disable_dns_lookups = config.GetBool("disable_dns_lookups");
   s.ignore_mx_lookup_error = config.GetBool("ignore_mx_lookup_error");
 

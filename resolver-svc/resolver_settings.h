@@ -11,6 +11,7 @@
 #include "absl/status/statusor.h"
 #include "common/config/config.h"
 #include "common/config/configured_file.h"
+#include "common/net/ip_network.h"
 #include "common/nexthop/nexthop.h"
 #include "common/security/route_signature.h"
 #include "resolver-svc/dns_cache.h"
@@ -29,6 +30,7 @@ struct ResolverSettings {
   bool disable_dns_lookups = false;
   bool ignore_mx_lookup_error = false;
   absl::flat_hash_set<std::string> own_addresses;  // inet_interfaces + proxy_interfaces
+  std::vector<IpNetwork> prohibited_networks;      // resolver_prohibited_networks
   DnsClient::Options dns;
   DnsCache::Options cache;
   int64_t pending_request_limit = 10000;

@@ -8,6 +8,7 @@
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
 #include "resolver-svc/mx_sort.h"
+#include "resolver-svc/prohibited_networks.h"
 
 namespace mxd {
 namespace {
@@ -269,21 +270,38 @@ RouteLookup::HopResult RouteLookup::Finish(const NextHop& hop, std::vector<Route
   TruncateResult t;
   if (loop_detect) t = TruncateAtSelf(routes, settings_->own_addresses);
   r.found_myself = t.found_myself;
+  const bool truncated_away = had_routes && routes.empty();
+  // After the loop check, so that "loops back to myself" keeps its meaning.
+  std::vector<ProhibitedAddress> prohibited;
+  if (loop_detect) prohibited = DropProhibitedAddresses(routes, settings_->prohibited_networks);
   if (!routes.empty()) {
     r.set.status = RouteStatus::kOk;
     r.set.enhanced_status = "2.0.0";
     r.set.routes = std::move(routes);
     r.set.ttl = ttl == UINT32_MAX ? UINT32_MAX : ttl;
+    if (!prohibited.empty()) {
+      r.set.reason =
+          absl::StrCat("dropped by resolver_prohibited_networks: ", DescribeProhibited(prohibited));
+    }
     return r;
   }
-  if (had_routes && best_preference < t.my_preference) {
+  if (!prohibited.empty()) {
+    // A zone that points mail at loopback, link-local or the like: not a
+    // condition that time cures, and no fallback relay should carry it.
+    r.set = Failure(RouteStatus::kPermFail, "5.4.4",
+                    absl::StrCat("mail for ", hop.ToString(), " would go only to prohibited addresses: ",
+                                 DescribeProhibited(prohibited), " (resolver_prohibited_networks)"),
+                    ttl);
+    return r;
+  }
+  if (truncated_away && best_preference < t.my_preference) {
     // We are a backup MX and the better ones have no address right now:
     // wait for them (Postfix's "unable to find primary relay").
     r.set = Failure(RouteStatus::kTempFail, "4.4.4",
                     absl::StrCat("unable to find primary relay for ", hop.host), UINT32_MAX);
     return r;
   }
-  if (had_routes) {
+  if (truncated_away) {
     r.set = Failure(RouteStatus::kPermFail, "5.4.6",
                     absl::StrCat("mail for ", hop.ToString(), " loops back to myself"), ttl);
     return r;

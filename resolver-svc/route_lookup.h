@@ -48,8 +48,9 @@ class RouteLookup {
   using HostDone = absl::AnyInvocable<void(HostAddresses)>;
 
   void ResolveHop(const NextHop& hop, bool from_config, HopDone done);
-  // `loop_detect`: mail-loop truncation applies (a destination domain's MX
-  // list or implicit MX; never a [host], a literal or a configured relay).
+  // `loop_detect`: the routes came from a domain's DNS (its MX list or
+  // implicit MX; never a [host], a literal or a configured relay), so
+  // mail-loop truncation and resolver_prohibited_networks apply.
   void ResolveMx(const NextHop& hop, bool loop_detect, HopDone done);
   void ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl, bool loop_detect,
                       HopDone done);

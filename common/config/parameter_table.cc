@@ -103,6 +103,20 @@ const ParameterSpec kParameters[] = {
      .users = kResolverSvc},
 
     // DNS client and cache (mxd's own; Postfix has no DNS cache).
+    {.name = "resolver_prohibited_networks",
+     .type = ParamType::kList,
+     .default_value =
+         "127.0.0.0/8, [::1]/128, 0.0.0.0/8, [::]/128, 169.254.0.0/16, [fe80::]/10, 224.0.0.0/4, "
+         "[ff00::]/8, [::ffff:127.0.0.0]/104, [::ffff:0.0.0.0]/104, [::ffff:169.254.0.0]/112, "
+         "[::ffff:224.0.0.0]/100",
+     .description = "Networks that a domain's DNS answers (its MX hosts' or implicit MX's addresses) may "
+                    "not send mail to: such addresses are dropped from the routes, and when none is "
+                    "left the answer is a permanent failure naming them (5.4.4). Checked after mail-loop "
+                    "truncation. Next hops written as literals ([host], [address]:port, relayhost, "
+                    "smtp_fallback_relay) are not restricted. An IPv4-mapped IPv6 address is checked as "
+                    "its IPv4 address. Empty it, or add private ranges (10.0.0.0/8 ...), as the network "
+                    "requires.",
+     .users = kResolverSvc},
     {.name = "route_key_file",
      .type = ParamType::kString,
      .default_value = "",
@@ -295,7 +309,8 @@ const ParameterSpec kParameters[] = {
     {.name = "smtp_line_length_limit",
      .type = ParamType::kInt,
      .default_value = "998",
-     .description = "Longer message lines are broken by inserting CRLF SPACE (0: no limit).",
+     .description = "Longer message lines are broken by inserting CRLF SPACE (0: no limit; otherwise at "
+                    "least 40).",
      .users = kDeliverySvc,
      .min = 0,
      .max = 1073741824},

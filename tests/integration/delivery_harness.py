@@ -24,6 +24,12 @@ PYTHON = "/usr/bin/python3"
 SANITIZER_LOG_DIR = os.environ.get("MXD_SANITIZER_LOG_DIR")
 
 
+
+# The test zones point mail at 127.0.0.x, which resolver_prohibited_networks
+# refuses by default (test_prohibited_networks.py tests that): resolver-svc in the
+# other tests runs with "-o" this.
+LOOPBACK_ZONES = "resolver_prohibited_networks="
+
 def free_port():
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

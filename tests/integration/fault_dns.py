@@ -15,20 +15,28 @@ Answers by the first label of the name asked (zone fault.test):
   selfmx.*     MX 10 self.fault.test      self.*  A 127.0.0.254 (the services'
                inet_interfaces in the tests: this system)
   eightbit.*   MX 10 to a name with Latin-1, control and 0xFF octets (no address)
+  prohibited.* MX 10 lo4, 20 mapped, 30 zero, 40 linklocal (.fault.test): hosts whose
+               only address is 127.0.0.1, ::ffff:127.0.0.1, 0.0.0.0, 169.254.169.254
+  mixed.*      MX 10 mixedhost.fault.test: A 127.0.0.1 and A 192.0.2.55
   anything else: NXDOMAIN with an SOA (negative TTL 60)
 Every query is appended to QUERIES.log as "name type transport".
 """
 import argparse
+import ipaddress
 import socketserver
 import struct
 import threading
 import time
 
-from dnslib import A, DNSLabel, DNSRecord, MX, QTYPE, RCODE, RR, SOA
+from dnslib import A, AAAA, DNSLabel, DNSRecord, MX, QTYPE, RCODE, RR, SOA
 
 ZONE_SOA = RR("fault.test.", QTYPE.SOA, ttl=60,
               rdata=SOA("ns.fault.test.", "hostmaster.fault.test.", (1, 3600, 600, 86400, 60)))
 LOG_LOCK = threading.Lock()
+# Hosts with addresses resolver_prohibited_networks refuses by default.
+PROHIBITED_HOSTS = {"lo4": [("A", "127.0.0.1")], "mapped": [("AAAA", "::ffff:127.0.0.1")],
+                    "zero": [("A", "0.0.0.0")], "linklocal": [("A", "169.254.169.254")],
+                    "mixedhost": [("A", "127.0.0.1"), ("A", "192.0.2.55")]}
 
 
 def answer(request, transport, log_path):
@@ -58,6 +66,19 @@ def answer(request, transport, log_path):
         target = DNSLabel([b"caf\xe9\x01\xff", b"fault", b"test"])
         reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX(target, 10)))
         return reply
+    if qtype == "MX" and label in ("prohibited", "mixed"):
+        hosts = ["lo4", "mapped", "zero", "linklocal"] if label == "prohibited" else ["mixedhost"]
+        for i, h in enumerate(hosts):
+            reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX("%s.fault.test." % h, 10 * (i + 1))))
+        return reply
+    if label in PROHIBITED_HOSTS and qtype in ("A", "AAAA"):
+        for rtype, addr in PROHIBITED_HOSTS[label]:
+            if rtype == qtype:
+                # dnslib cannot parse "::ffff:a.b.c.d": give AAAA its 16 octets.
+                rdata = A(addr) if rtype == "A" else AAAA(list(ipaddress.IPv6Address(addr).packed))
+                reply.add_answer(RR(name, getattr(QTYPE, rtype), ttl=300, rdata=rdata))
+        if reply.rr:
+            return reply
     if qtype == "A" and label == "self":
         reply.add_answer(RR(name, QTYPE.A, ttl=300, rdata=A("127.0.0.254")))
         return reply
@@ -82,7 +103,8 @@ def answer(request, transport, log_path):
             addr = "192.0.2.6%s" % label.split("-")[1]
         reply.add_answer(RR(name, QTYPE.A, ttl=2 if label == "ttl" else 300, rdata=A(addr)))
         return reply
-    if label in ("slow", "ttl", "tc", "tcloop", "mxfail", "relay", "backup", "selfmx", "self", "eightbit") or \
+    if label in ("slow", "ttl", "tc", "tcloop", "mxfail", "relay", "backup", "selfmx", "self", "eightbit",
+                 "prohibited", "mixed") or label in PROHIBITED_HOSTS or \
             label.startswith(("mx-", "lo-")):
         reply.add_auth(ZONE_SOA)  # NODATA
         return reply

@@ -8,7 +8,7 @@ import time
 
 import grpc
 
-from delivery_harness import BIN, HERE, PYTHON, free_port, start_service
+from delivery_harness import BIN, LOOPBACK_ZONES, HERE, PYTHON, free_port, start_service
 from mxd.v1 import resolver_pb2, resolver_pb2_grpc
 
 ZONES = {
@@ -113,7 +113,7 @@ class FaultDns:
 class ResolverSvc:
     count = 0
 
-    def __init__(self, procs, workdir, dns_port, options=(), config_text=None):
+    def __init__(self, procs, workdir, dns_port, options=(), config_text=None, loopback_zones=True):
         ResolverSvc.count += 1
         n = ResolverSvc.count
         port_file = os.path.join(workdir, "resolver-%d.port" % n)
@@ -121,6 +121,8 @@ class ResolverSvc:
         argv = [os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0", "--port-file", port_file,
                 "--dns-server", "127.0.0.1:%d" % dns_port, "-o", "inet_interfaces=127.0.0.254",
                 "-o", "resolver_query_timeout=1s", "-o", "resolver_query_attempts=1"]
+        if loopback_zones:  # else resolver_prohibited_networks keeps its default
+            argv += ["-o", LOOPBACK_ZONES]
         if config_text is not None:
             cf = os.path.join(workdir, "resolver-%d.cf" % n)
             with open(cf, "w") as f:

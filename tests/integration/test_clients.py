@@ -6,7 +6,7 @@ import os
 import subprocess
 import unittest
 
-from delivery_harness import (BIN, HERE, DeliverySvc, FaultServer, Processes, sanitizer_run_argv_env, start_service,
+from delivery_harness import (BIN, LOOPBACK_ZONES, HERE, DeliverySvc, FaultServer, Processes, sanitizer_run_argv_env, start_service,
                               tempdir)
 
 EXAMPLES = os.path.join(HERE, "..", "..", "cli", "examples")
@@ -23,7 +23,7 @@ class ClientExamples(unittest.TestCase):
         self.svc = DeliverySvc(self.procs, self.dir)
         _, port = start_service(self.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0",
                                              "--port-file", os.path.join(self.dir, "r.port"),
-                                             "-o", "inet_interfaces=127.0.0.254"],
+                                             "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES],
                                 os.path.join(self.dir, "r.port"), os.path.join(self.dir, "r.log"))
         self.resolver = "127.0.0.1:%d" % port
         self.msg = os.path.join(self.dir, "m.eml")
@@ -50,7 +50,7 @@ class ClientExamples(unittest.TestCase):
         # routed by relayhost to the fault server.
         _, port = start_service(self.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0",
                                              "--port-file", os.path.join(self.dir, "r2.port"),
-                                             "-o", "inet_interfaces=127.0.0.254", "-o", "relayhost=" + self.nexthop],
+                                             "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES, "-o", "relayhost=" + self.nexthop],
                                 os.path.join(self.dir, "r2.port"), os.path.join(self.dir, "r2.log"))
         for name, rcpts in [("one", ["ok@a.test", "busy@a.test"]), ("two", ["gone@b.test"])]:
             with open(os.path.join(queue, name + ".eml"), "wb") as f:

@@ -11,7 +11,7 @@ import unittest
 
 import grpc
 
-from delivery_harness import (BIN, DeliverySvc, FaultServer, Processes, SmtpSink, confined_status, free_port,
+from delivery_harness import (BIN, LOOPBACK_ZONES, DeliverySvc, FaultServer, Processes, SmtpSink, confined_status, free_port,
                               start_service, tempdir)
 from mxd.v1 import delivery_pb2, resolver_pb2
 
@@ -346,7 +346,8 @@ class Failures(DeliveryTestBase):
         f = self.fault({"EHLO": {"do": "endless"}})
         resp = self.svc.deliver(MESSAGE, ["a@mxd.test"], f.port)
         self.assertEqual(resp.outcomes[0].action, DEFERRED)
-        self.assertIn("more than 1000 lines", resp.outcomes[0].reason)
+        # 74-octet lines: the 16 KB budget of one reply ends it at line 222.
+        self.assertIn("reply longer than 16384 bytes", resp.outcomes[0].reason)
 
     def test_pix_workaround_only_for_a_pix(self):
         # A greeting like a Cisco PIX's: HELO, and for a message queued longer
@@ -645,7 +646,7 @@ class Mxctl(DeliveryTestBase):
         super().setUp()
         port_file = os.path.join(self.dir, "resolver.port")
         self.procs.start([os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0", "--port-file", port_file,
-                          "-o", "inet_interfaces=127.0.0.254"], stderr=subprocess.DEVNULL)
+                          "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES], stderr=subprocess.DEVNULL)
         for _ in range(200):
             if os.path.exists(port_file):
                 break

@@ -7,7 +7,7 @@ import unittest
 
 import grpc
 
-from delivery_harness import BIN, FaultServer, Processes, start_service, tempdir
+from delivery_harness import BIN, LOOPBACK_ZONES, FaultServer, Processes, start_service, tempdir
 from mxd.v1 import resolver_pb2, resolver_pb2_grpc
 
 
@@ -42,7 +42,7 @@ class MutualTls(unittest.TestCase):
         self.tls = ["--tls-cert", self.p("server.pem"), "--tls-key", self.p("server.key"),
                     "--tls-client-ca", self.p("ca.pem")]
         _, port = start_service(self.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0",
-                                             "--port-file", self.p("r.port"), "-o", "inet_interfaces=127.0.0.254"]
+                                             "--port-file", self.p("r.port"), "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES]
                                 + self.tls, self.p("r.port"), self.p("r.log"))
         self.resolver = "127.0.0.1:%d" % port
 

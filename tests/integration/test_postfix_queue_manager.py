@@ -10,7 +10,7 @@ import tempfile
 import time
 import unittest
 
-from delivery_harness import BIN, DeliverySvc, FaultServer, Processes, start_service
+from delivery_harness import BIN, LOOPBACK_ZONES, DeliverySvc, FaultServer, Processes, start_service
 from postfix_instance import PostfixInstance
 
 ORIGINAL = (b"From: Sender <sender@sender.test>\r\nTo: someone@dest.test\r\nDate: Wed, 25 Nov 2026 05:00:00 +0000\r\n"
@@ -37,7 +37,7 @@ class PostfixQueueManager(unittest.TestCase):
         cls.delivery = DeliverySvc(cls.procs, cls.tmp)
         _, rport = start_service(cls.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0",
                                              "--port-file", os.path.join(cls.tmp, "r.port"),
-                                             "-o", "inet_interfaces=127.0.0.254"],
+                                             "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES],
                                  os.path.join(cls.tmp, "r.port"), os.path.join(cls.tmp, "resolver.log"))
         mxctl = os.path.join(BIN, "mxctl")
         cls.postfix = PostfixInstance(cls.tmp, {}, main_cf_extra="""

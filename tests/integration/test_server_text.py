@@ -14,7 +14,7 @@ import unittest
 
 import grpc
 
-from delivery_harness import BIN, DeliverySvc, FaultServer, Processes, free_port, start_service, tempdir
+from delivery_harness import BIN, LOOPBACK_ZONES, DeliverySvc, FaultServer, Processes, free_port, start_service, tempdir
 from mxd.v1 import delivery_pb2
 
 DELIVERED, DEFERRED = delivery_pb2.ACTION_DELIVERED, delivery_pb2.ACTION_DEFERRED
@@ -43,7 +43,7 @@ class ServerText(unittest.TestCase):
         port_file = os.path.join(self.dir, "resolver.port")
         self.resolver_proc, port = start_service(
             self.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0", "--port-file", port_file,
-                         "-o", "inet_interfaces=127.0.0.254"], port_file, os.path.join(self.dir, "resolver.log"))
+                         "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES], port_file, os.path.join(self.dir, "resolver.log"))
         self.resolver = "127.0.0.1:%d" % port
 
     def mxctl(self, port, *args, delivery=None):
@@ -148,7 +148,7 @@ class UnreadableResponse(unittest.TestCase):
         self.addCleanup(procs.stop_all)
         port_file = os.path.join(workdir, "resolver.port")
         start_service(procs, [os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0", "--port-file",
-                              port_file, "-o", "inet_interfaces=127.0.0.254"], port_file,
+                              port_file, "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES], port_file,
                       os.path.join(workdir, "resolver.log"))
         with open(port_file) as f:
             resolver = "127.0.0.1:" + f.read().strip()

@@ -60,5 +60,19 @@ TEST(DataEncoder, LongLinesAreBrokenWithCrlfSpace) {
   EXPECT_EQ(Encode("." + std::string(10, 'b'), 10), "..bbbbbbbb\r\n bb\r\n");
 }
 
+// A limit of 1 once looped for ever (each broken piece starts with a space
+// that already fills the line): the encoder ends every line all the same.
+TEST(DataEncoder, TinyLimitsStillEndEveryLine) {
+  for (size_t limit : {1u, 2u, 3u}) {
+    DataEncoder e(limit);
+    std::string out;
+    e.Encode("abcdef\n", &out);
+    e.Finish(&out);
+    EXPECT_LT(out.size(), 64u) << limit;
+    EXPECT_EQ(out.substr(0, 1), "a");
+    EXPECT_EQ(out.substr(out.size() - 2), "\r\n");
+  }
+}
+
 }  // namespace
 }  // namespace mxd

@@ -106,6 +106,27 @@ TEST(ReplyParser, EndlessMultiLineReplyIsRefused) {
   EXPECT_THAT(p.error(), HasSubstr("more than 1000 lines"));
 }
 
+// 1000 lines of 2 KB would be 2 MB held for one reply: refused at 16 KB.
+TEST(ReplyParser, OneReplyHasAByteBudget) {
+  ReplyParser p;
+  const std::string line = "250-" + std::string(2000, 'x') + "\r\n";
+  size_t fed = 0;
+  for (int i = 0; i < 1000 && p.error().empty(); ++i) {
+    p.Feed(line);
+    fed += line.size();
+    EXPECT_FALSE(p.Next());
+  }
+  EXPECT_THAT(p.error(), HasSubstr("reply longer than 16384 bytes"));
+  EXPECT_LT(fed, 2 * ReplyParser::kMaxReplyBytes);
+  // A reply just under the budget is fine.
+  ReplyParser q;
+  for (int i = 0; i < 7; ++i) q.Feed(line);
+  q.Feed("250 last\r\n");
+  std::optional<SmtpReply> r = q.Next();
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r->lines.size(), 8u);
+}
+
 TEST(EhloFeatures, ParsesKeywords) {
   ReplyParser p;
   p.Feed(

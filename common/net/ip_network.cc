@@ -1,0 +1,71 @@
+#include "common/net/ip_network.h"
+
+#include <arpa/inet.h>
+
+#include <cstring>
+
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/strip.h"
+
+namespace mxd {
+
+bool ParseIpAddress(absl::string_view s, std::array<unsigned char, 16>* out, bool* is_v4) {
+  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
+  if (s.empty() || s.size() > 64) return false;
+  const std::string text(s);
+  unsigned char v4[4];
+  if (inet_pton(AF_INET, text.c_str(), v4) == 1) {
+    out->fill(0);
+    (*out)[10] = (*out)[11] = 0xff;
+    std::memcpy(out->data() + 12, v4, 4);
+    *is_v4 = true;
+    return true;
+  }
+  *is_v4 = false;
+  return inet_pton(AF_INET6, text.c_str(), out->data()) == 1;
+}
+
+absl::StatusOr<IpNetwork> IpNetwork::Parse(absl::string_view text) {
+  absl::string_view addr = text;
+  int prefix = -1;
+  if (const size_t slash = text.rfind('/'); slash != absl::string_view::npos) {
+    if (!absl::SimpleAtoi(text.substr(slash + 1), &prefix) || prefix < 0) {
+      return absl::InvalidArgumentError(absl::StrCat("'", text, "': bad prefix length"));
+    }
+    addr = text.substr(0, slash);
+  }
+  IpNetwork n;
+  bool v4 = false;
+  if (!ParseIpAddress(addr, &n.net_, &v4)) {
+    return absl::InvalidArgumentError(
+        absl::StrCat("'", text, "' is not a network (e.g. 127.0.0.0/8 or [::1]/128)"));
+  }
+  const int bits = v4 ? 32 : 128;
+  if (prefix < 0) prefix = bits;
+  if (prefix > bits) {
+    return absl::InvalidArgumentError(absl::StrCat("'", text, "': prefix longer than ", bits, " bits"));
+  }
+  n.prefix_ = (v4 ? 96 : 0) + prefix;
+  // Host bits must be zero, as Postfix requires of mynetworks.
+  for (int i = n.prefix_; i < 128; ++i) {
+    if ((n.net_[i / 8] >> (7 - i % 8)) & 1) {
+      return absl::InvalidArgumentError(absl::StrCat("'", text, "': non-zero host bits"));
+    }
+  }
+  n.text_ = std::string(text);
+  return n;
+}
+
+bool IpNetwork::Contains(absl::string_view address) const {
+  std::array<unsigned char, 16> a;
+  bool v4 = false;
+  if (!ParseIpAddress(address, &a, &v4)) return false;
+  for (int i = 0; i < prefix_; ++i) {
+    const int bit = 7 - i % 8;
+    if (((a[i / 8] >> bit) & 1) != ((net_[i / 8] >> bit) & 1)) return false;
+  }
+  return true;
+}
+
+}  // namespace mxd
