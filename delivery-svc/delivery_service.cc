@@ -136,6 +136,14 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
           return Reply(grpc::Status(grpc::StatusCode::PERMISSION_DENIED, std::string(s.message())));
         }
       }
+      if (!service_->ReserveSpool(envelope_.message_size(), settings_->spool_size_limit)) {
+        return Reply(grpc::Status(
+            grpc::StatusCode::RESOURCE_EXHAUSTED,
+            absl::StrCat("delivery_spool_size_limit = ", settings_->spool_size_limit, " bytes reached (",
+                         service_->spool_reserved_.load(), " bytes of messages in progress, this one ",
+                         envelope_.message_size(), "); nothing was written")));
+      }
+      spool_reservation_ = envelope_.message_size();
       auto spool = MessageSpool::Create(settings_->spool_directory);
       if (!spool.ok()) {
         return Reply(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(spool.status().message())));
@@ -201,7 +209,9 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   }
 
   void Unref() {
-    if (refs_.fetch_sub(1) == 1) delete this;
+    if (refs_.fetch_sub(1) != 1) return;
+    service_->spool_reserved_.fetch_sub(spool_reservation_);
+    delete this;
   }
 
   void EndOfStream() {
@@ -351,6 +361,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   v1::Envelope envelope_;
   bool have_envelope_ = false;
   std::unique_ptr<MessageSpool> spool_;
+  uint64_t spool_reservation_ = 0;  // of DeliveryService::spool_reserved_, given back with the spool
   MessageEnvelope msg_;
   std::vector<std::string> bad_recipients_;  // per envelope recipient: why its address is malformed, or ""
   std::vector<std::string> all_recipients_;  // the envelope's, in order (msg_ has the well-formed ones)
@@ -366,6 +377,14 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   std::atomic<bool> replied_{false};
   std::atomic<int> refs_{1};  // gRPC's reference, released in OnDone
 };
+
+bool DeliveryService::ReserveSpool(uint64_t bytes, uint64_t limit) {
+  uint64_t in_use = spool_reserved_.load();
+  do {
+    if (limit > 0 && in_use + bytes > limit) return false;
+  } while (!spool_reserved_.compare_exchange_weak(in_use, in_use + bytes));
+  return true;
+}
 
 void DeliveryService::Drain(absl::Duration grace) {
   loop_->Post([this, grace] {

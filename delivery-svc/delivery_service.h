@@ -48,6 +48,10 @@ class DeliveryService final : public v1::Delivery::CallbackService {
   ConcurrencyLimiter* limiter_;
   ConnectionCache* cache_;
   std::atomic<size_t> active_calls_{0};
+  // Bytes of spool the calls in progress may fill (their message_size):
+  // delivery_spool_size_limit is checked against it before writing.
+  std::atomic<uint64_t> spool_reserved_{0};
+  bool ReserveSpool(uint64_t bytes, uint64_t limit);
   // Loop thread.
   bool draining_ = false;
   absl::flat_hash_set<DeliverCall*> running_;

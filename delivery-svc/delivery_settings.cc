@@ -61,6 +61,13 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
   d.pending_request_limit = static_cast<size_t>(c.GetInt("delivery_pending_request_limit"));
   d.message_size_limit = static_cast<uint64_t>(c.GetInt("message_size_limit"));
   d.spool_directory = c.GetString("delivery_spool_directory");
+  d.spool_size_limit = static_cast<uint64_t>(c.GetInt("delivery_spool_size_limit"));
+  if (d.spool_size_limit > 0 && d.message_size_limit > d.spool_size_limit) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        c.Origin("delivery_spool_size_limit"), ": parameter delivery_spool_size_limit: ", d.spool_size_limit,
+        " is below message_size_limit (", d.message_size_limit,
+        "): the largest message could never be spooled"));
+  }
   d.use_ipv4 = d.use_ipv6 = false;
   for (const std::string& p : c.GetList("inet_protocols")) {
     if (p == "all" || p == "ipv4") d.use_ipv4 = true;

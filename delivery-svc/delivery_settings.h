@@ -34,6 +34,7 @@ struct DeliverySettings {
   size_t pending_request_limit = 10000;
   uint64_t message_size_limit = 10240000;  // 0: none
   std::string spool_directory = "/tmp";
+  uint64_t spool_size_limit = 1 << 30;  // 0: none
   bool use_ipv4 = true;
   bool use_ipv6 = true;
   // Worst cases from the smtp_*_timeout values: within a caller's deadline

@@ -65,15 +65,8 @@ int main(int argc, char** argv) {
                                &limiter, &cache);
   std::thread loop_thread([&loop] { loop.Run(); });
 
-  mxd::ServerOptions server;
-  server.program = "delivery-svc";
-  server.listen = cmd->listen;
-  server.port_file = cmd->port_file;
-  server.tls_cert = cmd->args.GetOr("tls-cert", "");
-  server.tls_key = cmd->args.GetOr("tls-key", "");
-  server.tls_client_ca = cmd->args.GetOr("tls-client-ca", "");
+  mxd::ServerOptions server = mxd::ServerOptionsFor("delivery-svc", *cmd);
   server.services = {&service};
-  server.shutdown_grace = cmd->config.GetTime("shutdown_grace_time");
   server.on_draining = [&service](absl::Duration grace) { service.Drain(grace); };
   server.on_shutdown = [&] { loop.Post([&cache] { cache.CloseAll(); }); };
   const std::string user = cmd->config.GetString("sandbox_user");

@@ -58,15 +58,8 @@ int main(int argc, char** argv) {
                                std::make_shared<const mxd::ResolverSettings>(*std::move(settings)));
   std::thread loop_thread([&loop] { loop.Run(); });
 
-  mxd::ServerOptions server;
-  server.program = "resolver-svc";
-  server.listen = cmd->listen;
-  server.port_file = cmd->port_file;
-  server.tls_cert = cmd->args.GetOr("tls-cert", "");
-  server.tls_key = cmd->args.GetOr("tls-key", "");
-  server.tls_client_ca = cmd->args.GetOr("tls-client-ca", "");
+  mxd::ServerOptions server = mxd::ServerOptionsFor("resolver-svc", *cmd);
   server.services = {&service};
-  server.shutdown_grace = config->GetTime("shutdown_grace_time");
   const std::string user = config->GetString("sandbox_user");
   // getaddrinfo (disable_dns_lookups = yes) reads /etc/hosts and loads NSS
   // modules at run time: privileges are still dropped, the filter is not.

@@ -55,13 +55,17 @@ uint64_t StableHash(const std::string& s) {
 }
 
 absl::StatusOr<std::unique_ptr<DeliveryRouter>> DeliveryRouter::Create(const std::string& spec,
-                                                                       const ChannelSecurity& security) {
+                                                                       const ChannelSecurity& given) {
+  ChannelSecurity security = given;
   std::vector<std::string> endpoints;
   for (absl::string_view part : absl::StrSplit(spec, ',', absl::SkipWhitespace())) {
     part = absl::StripAsciiWhitespace(part);
     if (absl::ConsumePrefix(&part, "dns:")) {
       auto found = LookUp(part);
       if (!found.ok()) return found.status();
+      // Each pod is reached by its address; its certificate names the
+      // Service (NAME), and that is what is checked.
+      if (security.server_name.empty()) security.server_name = std::string(part.substr(0, part.rfind(':')));
       endpoints.insert(endpoints.end(), found->begin(), found->end());
     } else {
       endpoints.emplace_back(part);

@@ -32,7 +32,10 @@ absl::StatusOr<std::shared_ptr<grpc::Channel>> MakeChannel(const std::string& ta
   if (!security.key_file.empty()) {
     if (absl::Status s = Read(security.key_file, &ssl.pem_private_key); !s.ok()) return s;
   }
-  return grpc::CreateChannel(target, grpc::SslCredentials(ssl));
+  if (security.server_name.empty()) return grpc::CreateChannel(target, grpc::SslCredentials(ssl));
+  grpc::ChannelArguments args;
+  args.SetSslTargetNameOverride(security.server_name);
+  return grpc::CreateCustomChannel(target, grpc::SslCredentials(ssl), args);
 }
 
 }  // namespace mxd::client

@@ -16,7 +16,7 @@ int RunDeliver(const std::vector<std::string>& args);
 
 // --tls-ca/--tls-cert/--tls-key: mutual TLS to the services.
 inline client::ChannelSecurity Security(const ParsedArgs& args) {
-  return {args.GetOr("tls-ca", ""), args.GetOr("tls-cert", ""), args.GetOr("tls-key", "")};
+  return {args.GetOr("tls-ca", ""), args.GetOr("tls-cert", ""), args.GetOr("tls-key", ""), ""};
 }
 
 // Prints "mxctl: <message>" and the usage line to stderr; returns EX_USAGE.

@@ -42,7 +42,8 @@ constexpr char kUsage[] =
     "                     [--queue-id ID] [--smtputf8] [--notify NEVER|SUCCESS,FAILURE,DELAY]\n"
     "                     [--orcpt TYPE;ADDRESS ...] [--ret FULL|HDRS] [--envid ID] [--arrival-time "
     "SECONDS]\n"
-    "                     [--tls-ca FILE --tls-cert FILE --tls-key FILE] [FILE|-]";
+    "                     [--tls-ca FILE --tls-cert FILE --tls-key FILE [--delivery-server-name NAME]]\n"
+    "                     [FILE|-]";
 
 std::string ToJson(const client::DeliverResult& r) {
   std::string j = "{\"recipients\":[";
@@ -175,7 +176,8 @@ int RunDeliver(const std::vector<std::string>& args) {
                                  {"arrival-time"},
                                  {"tls-ca"},
                                  {"tls-cert"},
-                                 {"tls-key"}});
+                                 {"tls-key"},
+                                 {"delivery-server-name"}});
   if (!parsed.ok()) return UsageError(std::string(parsed.status().message()), kUsage);
   if (!parsed->Get("from")) return UsageError("missing --from (use --from '' for the null sender)", kUsage);
   auto to = parsed->values.find("to");
@@ -288,7 +290,12 @@ int RunDeliver(const std::vector<std::string>& args) {
   env.arrival_time = arrival;
   // Several --delivery endpoints ("a:1,b:2" or "dns:NAME:PORT"): the next
   // hop picks the replica, the others take over when it is unavailable.
-  auto router = client::DeliveryRouter::Create(parsed->GetOr("delivery", "127.0.0.1:10052"), security);
+  // The name delivery-svc's certificate carries when --delivery gives
+  // addresses (Kubernetes pods); dns:NAME:PORT implies NAME.
+  client::ChannelSecurity delivery_security = security;
+  delivery_security.server_name = parsed->GetOr("delivery-server-name", "");
+  auto router =
+      client::DeliveryRouter::Create(parsed->GetOr("delivery", "127.0.0.1:10052"), delivery_security);
   if (!router.ok()) {
     return Failed(json, "--delivery", router.status(),
                   router.status().code() == absl::StatusCode::kInvalidArgument ? EX_USAGE : EX_TEMPFAIL);

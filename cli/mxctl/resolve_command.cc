@@ -16,7 +16,9 @@
 namespace mxd::mxctl {
 namespace {
 
-constexpr char kUsage[] = "usage: mxctl resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]";
+constexpr char kUsage[] =
+    "usage: mxctl resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]\n"
+    "                     [--tls-ca FILE --tls-cert FILE --tls-key FILE]";
 
 using client::ResolveResult;
 

@@ -117,6 +117,20 @@ const ParameterSpec kParameters[] = {
                     "its IPv4 address. Empty it, or add private ranges (10.0.0.0/8 ...), as the network "
                     "requires.",
      .users = kResolverSvc},
+    {.name = "grpc_allow_insecure_listener",
+     .type = ParamType::kBool,
+     .default_value = "no",
+     .description = "Serve gRPC in plain text on an address other hosts can reach (not loopback, not a Unix "
+                    "socket). Without mutual TLS (--tls-cert, --tls-key, --tls-client-ca) every caller "
+                    "that reaches the port is trusted, so the service refuses to start unless this says "
+                    "yes (e.g. behind a mesh that authenticates callers); it then warns.",
+     .users = kBothSvcs},
+    {.name = "grpc_unix_socket_group",
+     .type = ParamType::kString,
+     .default_value = "",
+     .description = "With --listen unix:/path: the group that owns the socket (mode 0660), e.g. the queue "
+                    "managers' group. Empty: the service's own group.",
+     .users = kBothSvcs},
     {.name = "route_key_file",
      .type = ParamType::kString,
      .default_value = "",
@@ -415,6 +429,17 @@ const ParameterSpec kParameters[] = {
      .users = kDeliverySvc,
      .min = 1,
      .max = 10000000},
+    {.name = "delivery_spool_size_limit",
+     .type = ParamType::kInt,
+     .default_value = "1073741824",
+     .description = "The most bytes of messages delivery-svc holds in delivery_spool_directory at once "
+                    "(the declared message_size of every call in progress). A call that would pass it is "
+                    "refused with RESOURCE_EXHAUSTED before anything is written, and a client may send it "
+                    "to another replica. Size it below the spool volume (Kubernetes: the emptyDir's "
+                    "sizeLimit). 0: no limit; otherwise not below message_size_limit.",
+     .users = kDeliverySvc,
+     .min = 0,
+     .max = std::numeric_limits<int64_t>::max()},
     {.name = "message_size_limit",
      .type = ParamType::kInt,
      .default_value = "10240000",

@@ -1,11 +1,15 @@
 #include "common/grpc/server_runner.h"
 
+#include <arpa/inet.h>
 #include <google/protobuf/stubs/logging.h>
+#include <grp.h>
 #include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sysexits.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
@@ -60,9 +64,37 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   return grpc::SslServerCredentials(ssl);
 }
 
-bool IsLoopback(const std::string& listen) {
-  return absl::StartsWith(listen, "127.") || absl::StartsWith(listen, "[::1]") ||
-         absl::StartsWith(listen, "localhost:");
+// Only this host can connect: a Unix socket, or a loopback address.
+bool IsLocalOnly(const std::string& listen) {
+  if (absl::StartsWith(listen, "unix:") || absl::StartsWith(listen, "unix-abstract:")) return true;
+  std::string host = listen;
+  if (absl::StartsWith(host, "[")) {
+    host = host.substr(1, host.find(']') == std::string::npos ? std::string::npos : host.find(']') - 1);
+  } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
+    host = host.substr(0, colon);
+  }
+  in_addr v4;
+  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
+  return host == "::1" || host == "localhost";
+}
+
+// A Unix socket for the queue managers' group only (mode 0660).
+absl::Status RestrictUnixSocket(const std::string& listen, const std::string& group) {
+  if (!absl::StartsWith(listen, "unix:")) return absl::OkStatus();
+  std::string path = listen.substr(5);
+  if (absl::StartsWith(path, "//")) path = path.substr(2);  // unix:///abs/path
+  if (!group.empty()) {
+    struct group* g = getgrnam(group.c_str());
+    if (g == nullptr)
+      return absl::InvalidArgumentError(absl::StrCat("grpc_unix_socket_group: no group ", group));
+    if (chown(path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0) {
+      return absl::InternalError(absl::StrCat("chown ", path, ": ", std::strerror(errno)));
+    }
+  }
+  if (chmod(path.c_str(), 0660) != 0) {
+    return absl::InternalError(absl::StrCat("chmod ", path, ": ", std::strerror(errno)));
+  }
+  return absl::OkStatus();
 }
 
 bool WritePortFile(const std::string& path, int port) {
@@ -109,6 +141,20 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
+ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandLine& cmd) {
+  ServerOptions o;
+  o.program = program;
+  o.listen = cmd.listen;
+  o.port_file = cmd.port_file;
+  o.tls_cert = cmd.args.GetOr("tls-cert", "");
+  o.tls_key = cmd.args.GetOr("tls-key", "");
+  o.tls_client_ca = cmd.args.GetOr("tls-client-ca", "");
+  o.allow_insecure_listener = cmd.config.GetBool("grpc_allow_insecure_listener");
+  o.unix_socket_group = cmd.config.GetString("grpc_unix_socket_group");
+  o.shutdown_grace = cmd.config.GetTime("shutdown_grace_time");
+  return o;
+}
+
 int RunGrpcServer(const ServerOptions& options) {
   RouteGrpcLogsToJson();
   grpc::EnableDefaultHealthCheckService(true);
@@ -118,12 +164,25 @@ int RunGrpcServer(const ServerOptions& options) {
     LogError("bad_configuration", {{"program", options.program}, {"error", credentials.status().message()}});
     return EX_CONFIG;
   }
-  if (options.tls_cert.empty() && !IsLoopback(options.listen)) {
-    LogWarning("plaintext_grpc", {{"program", options.program},
-                                  {"listen", options.listen},
-                                  {"warning",
-                                   "gRPC without TLS on a non-loopback address: use --tls-cert, "
-                                   "--tls-key and --tls-client-ca, or a mesh that encrypts"}});
+  if (options.tls_cert.empty() && !IsLocalOnly(options.listen)) {
+    // Callers could not be told apart: anyone who reaches the port could
+    // relay mail with our reputation and passwords.
+    if (!options.allow_insecure_listener) {
+      LogError("insecure_listener",
+               {{"program", options.program},
+                {"listen", options.listen},
+                {"error",
+                 "gRPC without TLS on an address other hosts can reach: use --tls-cert, --tls-key and "
+                 "--tls-client-ca (mutual TLS), a Unix socket (unix:/path) or a loopback address, or "
+                 "-o grpc_allow_insecure_listener=yes behind a mesh that authenticates callers"}});
+      return EX_CONFIG;
+    }
+    LogWarning("plaintext_grpc",
+               {{"program", options.program},
+                {"listen", options.listen},
+                {"warning",
+                 "gRPC without TLS on a non-loopback address (grpc_allow_insecure_listener = "
+                 "yes): every caller that reaches it is trusted"}});
   }
   grpc::ServerBuilder builder;
   int port = 0;
@@ -135,6 +194,12 @@ int RunGrpcServer(const ServerOptions& options) {
                                {"listen", options.listen},
                                {"error", "cannot bind the listen address"}});
     return EX_UNAVAILABLE;
+  }
+  if (absl::Status s = RestrictUnixSocket(options.listen, options.unix_socket_group); !s.ok()) {
+    LogError("listen_failed",
+             {{"program", options.program}, {"listen", options.listen}, {"error", s.message()}});
+    server->Shutdown();
+    return absl::IsInvalidArgument(s) ? EX_CONFIG : EX_OSERR;
   }
   if (!options.port_file.empty() && !WritePortFile(options.port_file, port)) {
     LogError("port_file_failed", {{"path", options.port_file}, {"error", std::strerror(errno)}});

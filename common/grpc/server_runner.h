@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/time/time.h"
+#include "common/cli/service_command_line.h"
 
 namespace mxd {
 
@@ -33,6 +34,12 @@ struct ServerOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+  // grpc_allow_insecure_listener: plain text on an address other hosts can
+  // reach is refused unless this says otherwise.
+  bool allow_insecure_listener = false;
+  // A Unix socket listener ("unix:/path") is made mode 0660, group
+  // grpc_unix_socket_group when set (the queue managers' group).
+  std::string unix_socket_group;
   // Runs once the server listens (threads started, port written): the
   // sandbox goes on here. An error stops the server.
   std::function<absl::Status()> after_start;
@@ -46,6 +53,10 @@ struct ServerOptions {
   // Runs after the server stopped accepting work and finished its RPCs.
   std::function<void()> on_shutdown;
 };
+
+// What both services take from their command line and main.cf: listen
+// address, port file, mutual TLS files, listener policy, shutdown grace.
+ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandLine& cmd);
 
 // Returns the process exit code.
 int RunGrpcServer(const ServerOptions& options);

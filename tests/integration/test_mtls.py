@@ -23,8 +23,10 @@ def make_pki(d):
                 "-keyout", ca + ".key", "-out", ca + ".pem", cwd=d)
     with open(os.path.join(d, "san.cnf"), "w") as f:
         f.write("subjectAltName = IP:127.0.0.1, DNS:localhost\n")
+    with open(os.path.join(d, "service.cnf"), "w") as f:  # a Service's names, no address
+        f.write("subjectAltName = DNS:delivery-svc.mxd.test, DNS:localhost\n")
     for name, ca, ext in (("server", "ca", ["-extfile", "san.cnf"]), ("client", "ca", []),
-                          ("intruder", "stranger", [])):
+                          ("intruder", "stranger", []), ("service", "ca", ["-extfile", "service.cnf"])):
         openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=%s" % name, "-keyout", name + ".key",
                 "-out", name + ".csr", cwd=d)
         openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
@@ -88,11 +90,92 @@ class MutualTls(unittest.TestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(sink.data(), [b"Subject: tls\r\n\r\nhi\r\n"])
 
+    def test_the_server_name_is_checked_also_when_connecting_by_address(self):
+        # Kubernetes: clients reach each pod by address; the certificate
+        # names the Service. --delivery-server-name (and dns:NAME:PORT) say
+        # which name to check.
+        _, port = start_service(self.procs, [os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0",
+                                             "--port-file", self.p("s.port"), "-o", "delivery_spool_directory=/tmp",
+                                             "--tls-cert", self.p("service.pem"), "--tls-key", self.p("service.key"),
+                                             "--tls-client-ca", self.p("ca.pem")], self.p("s.port"), self.p("s.log"))
+        sink = FaultServer(self.procs, self.dir, {})
+        with open(self.p("m.eml"), "wb") as f:
+            f.write(b"Subject: names\r\n\r\nhi\r\n")
+
+        def deliver(target, *extra):
+            return subprocess.run([os.path.join(BIN, "mxctl"), "deliver", "--resolver", self.resolver, "--delivery",
+                                   target, "--from", "a@mxd.test", "--to", "b@mxd.test", "--nexthop",
+                                   "[127.0.0.1]:%d" % sink.port, "--tls-ca", self.p("ca.pem"), "--tls-cert",
+                                   self.p("client.pem"), "--tls-key", self.p("client.key"), *extra, self.p("m.eml")],
+                                  capture_output=True, text=True, timeout=60)
+        target = "127.0.0.1:%d" % port
+        r = deliver(target)  # 127.0.0.1 is not a name in the certificate
+        self.assertEqual(r.returncode, 75, r.stderr)
+        self.assertEqual(sink.data(), [])
+        r = deliver(target, "--delivery-server-name", "elsewhere.mxd.test")
+        self.assertEqual(r.returncode, 75, r.stderr)
+        self.assertEqual(sink.data(), [])
+        r = deliver(target, "--delivery-server-name", "delivery-svc.mxd.test")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        r = deliver("dns:localhost:%d" % port)  # the name in dns:NAME:PORT is checked
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(sink.data()), 2)
+
     def test_incomplete_tls_options_are_refused(self):
         r = subprocess.run([os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0", "--tls-cert",
                             self.p("server.pem")], capture_output=True, text=True, timeout=10)
         self.assertEqual(r.returncode, 78)
         self.assertIn("--tls-cert, --tls-key and --tls-client-ca go together", r.stderr)
+
+
+class ListenerPolicy(unittest.TestCase):
+    """Plain text only where no other host can connect: loopback or a Unix
+    socket (mode 0660, grpc_unix_socket_group); anywhere else the service
+    refuses to start unless grpc_allow_insecure_listener says so."""
+
+    def setUp(self):
+        self.procs = Processes()
+        self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
+
+    def test_plain_text_on_a_reachable_address_is_refused(self):
+        for program in ("resolver-svc", "delivery-svc"):
+            for listen in ("0.0.0.0:0", "[::]:0"):
+                with self.subTest(program=program, listen=listen):
+                    r = subprocess.run([os.path.join(BIN, program), "--listen", listen], capture_output=True,
+                                       text=True, timeout=30)
+                    self.assertEqual(r.returncode, 78, r.stderr)  # EX_CONFIG
+                    self.assertIn('"event":"insecure_listener"', r.stderr)
+                    self.assertIn("grpc_allow_insecure_listener", r.stderr)
+
+    def test_the_operator_may_allow_it_with_a_warning(self):
+        log = os.path.join(self.dir, "r.log")
+        _, port = start_service(self.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "0.0.0.0:0",
+                                             "--port-file", os.path.join(self.dir, "r.port"),
+                                             "-o", "grpc_allow_insecure_listener=yes"],
+                                os.path.join(self.dir, "r.port"), log)
+        self.assertGreater(port, 0)
+        with open(log) as f:
+            self.assertIn('"event":"plaintext_grpc"', f.read())
+
+    def test_a_unix_socket_for_the_queue_managers_group(self):
+        sock = os.path.join(self.dir, "resolver.sock")
+        start_service(self.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "unix:" + sock, "--port-file",
+                                   os.path.join(self.dir, "u.port"), "-o", "grpc_unix_socket_group=nogroup"],
+                      os.path.join(self.dir, "u.port"), os.path.join(self.dir, "u.log"))
+        st = os.stat(sock)
+        self.assertEqual(st.st_mode & 0o777, 0o660)
+        import grp
+        self.assertEqual(st.st_gid, grp.getgrnam("nogroup").gr_gid)
+        r = subprocess.run([os.path.join(BIN, "mxctl"), "resolve", "[192.0.2.1]", "--resolver", "unix:" + sock,
+                            "--timeout", "5s"], capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertIn("192.0.2.1", r.stdout)
+        r = subprocess.run([os.path.join(BIN, "resolver-svc"), "--listen", "unix:" + sock + "2",
+                            "-o", "grpc_unix_socket_group=no-such-group-here"], capture_output=True, text=True,
+                           timeout=30)
+        self.assertEqual(r.returncode, 78, r.stderr)
+        self.assertIn("grpc_unix_socket_group: no group no-such-group-here", r.stderr)
 
 
 if __name__ == "__main__":
