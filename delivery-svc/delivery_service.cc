@@ -100,7 +100,14 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
         response_(response),
         start_(absl::Now()),
         deadline_(deadline) {
-    if (service_->active_calls_.fetch_add(1) + 1 > settings_->pending_request_limit) {
+    const size_t active = service_->active_calls_.fetch_add(1) + 1;
+    if (service_->caller_check_) {
+      if (grpc::Status s = service_->caller_check_->Check(*context_); !s.ok()) {
+        Reply(s);
+        return;
+      }
+    }
+    if (active > settings_->pending_request_limit) {
       Reply(grpc::Status(grpc::StatusCode::RESOURCE_EXHAUSTED,
                          absl::StrCat("more than delivery_pending_request_limit = ",
                                       settings_->pending_request_limit, " deliveries in progress")));

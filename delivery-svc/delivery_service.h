@@ -10,6 +10,7 @@
 #include "absl/container/flat_hash_set.h"
 #include "absl/time/time.h"
 #include "common/config/settings_slot.h"
+#include "common/grpc/caller_check.h"
 #include "common/grpc/delivery_metadata.h"
 #include "common/net/event_loop.h"
 #include "delivery-svc/concurrency_limiter.h"
@@ -32,6 +33,10 @@ class DeliveryService final : public v1::Delivery::CallbackService {
   void SetSettings(std::shared_ptr<const DeliverySettings> settings) { settings_.Set(std::move(settings)); }
   std::shared_ptr<const DeliverySettings> settings() const { return settings_.Get(); }
 
+  // Mutual TLS: each call's client certificate is checked here (set
+  // before the server starts; null without --tls-client-ca).
+  void SetCallerCheck(std::shared_ptr<const CallerCheck> check) { caller_check_ = std::move(check); }
+
   grpc::ServerReadReactor<v1::DeliverRequest>* Deliver(grpc::CallbackServerContext* context,
                                                        v1::DeliverResponse* response) override;
 
@@ -45,6 +50,7 @@ class DeliveryService final : public v1::Delivery::CallbackService {
   void ShutdownRunning();
   EventLoop* loop_;
   SettingsSlot<DeliverySettings> settings_;
+  std::shared_ptr<const CallerCheck> caller_check_;
   ConcurrencyLimiter* limiter_;
   ConnectionCache* cache_;
   std::atomic<size_t> active_calls_{0};

@@ -67,6 +67,7 @@ int main(int argc, char** argv) {
 
   mxd::ServerOptions server = mxd::ServerOptionsFor("delivery-svc", *cmd);
   server.services = {&service};
+  service.SetCallerCheck(server.caller_check);
   server.on_draining = [&service](absl::Duration grace) { service.Drain(grace); };
   server.on_shutdown = [&] { loop.Post([&cache] { cache.CloseAll(); }); };
   const std::string user = cmd->config.GetString("sandbox_user");

@@ -60,6 +60,7 @@ int main(int argc, char** argv) {
 
   mxd::ServerOptions server = mxd::ServerOptionsFor("resolver-svc", *cmd);
   server.services = {&service};
+  service.SetCallerCheck(server.caller_check);
   const std::string user = config->GetString("sandbox_user");
   // getaddrinfo (disable_dns_lookups = yes) reads /etc/hosts and loads NSS
   // modules at run time: privileges are still dropped, the filter is not.

@@ -71,6 +71,12 @@ grpc::ServerUnaryReactor* ResolverService::Resolve(grpc::CallbackServerContext* 
                                                    const v1::ResolveRequest* request,
                                                    v1::ResolveResponse* response) {
   grpc::ServerUnaryReactor* reactor = context->DefaultReactor();
+  if (caller_check_) {
+    if (grpc::Status s = caller_check_->Check(*context); !s.ok()) {
+      reactor->Finish(s);
+      return reactor;
+    }
+  }
   const absl::Time start = absl::Now();
   auto hop = ParseNextHop(request->nexthop());
   if (!hop.ok()) {

@@ -9,6 +9,7 @@
 
 #include "absl/time/time.h"
 #include "common/config/settings_slot.h"
+#include "common/grpc/caller_check.h"
 #include "common/net/event_loop.h"
 #include "mxd/v1/resolver.grpc.pb.h"
 #include "resolver-svc/route_lookup.h"
@@ -27,6 +28,10 @@ class ResolverService final : public v1::Resolver::CallbackService {
   void SetSettings(std::shared_ptr<const ResolverSettings> settings) { settings_.Set(std::move(settings)); }
   std::shared_ptr<const ResolverSettings> settings() const { return settings_.Get(); }
 
+  // Mutual TLS: each call's client certificate is checked here (set
+  // before the server starts; null without --tls-client-ca).
+  void SetCallerCheck(std::shared_ptr<const CallerCheck> check) { caller_check_ = std::move(check); }
+
   grpc::ServerUnaryReactor* Resolve(grpc::CallbackServerContext* context, const v1::ResolveRequest* request,
                                     v1::ResolveResponse* response) override;
 
@@ -38,6 +43,7 @@ class ResolverService final : public v1::Resolver::CallbackService {
   AnswerSource* live_;
   const DnsCache* cache_;
   SettingsSlot<ResolverSettings> settings_;
+  std::shared_ptr<const CallerCheck> caller_check_;
   std::atomic<int64_t> pending_{0};
 };
 

@@ -51,7 +51,10 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   if (o.tls_cert.empty() || o.tls_key.empty() || o.tls_client_ca.empty()) {
     return absl::InvalidArgumentError("--tls-cert, --tls-key and --tls-client-ca go together");
   }
-  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_AND_REQUIRE_CLIENT_CERTIFICATE_AND_VERIFY);
+  // Fail closed: the handshake asks for a certificate but the verdict is
+  // CallerCheck's (UNAUTHENTICATED with a log line naming the caller).
+  if (o.caller_check == nullptr) return absl::InvalidArgumentError("no client CA to check callers with");
+  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   for (const auto& [path, out] :
        {std::pair{o.tls_cert, &pair.cert_chain}, std::pair{o.tls_key, &pair.private_key},
@@ -152,11 +155,28 @@ ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandL
   o.allow_insecure_listener = cmd.config.GetBool("grpc_allow_insecure_listener");
   o.unix_socket_group = cmd.config.GetString("grpc_unix_socket_group");
   o.shutdown_grace = cmd.config.GetTime("shutdown_grace_time");
+  if (!o.tls_client_ca.empty()) {
+    std::string pem;
+    if (!ReadFile(o.tls_client_ca, &pem)) {
+      o.setup_error = absl::InvalidArgumentError(absl::StrCat("cannot read ", o.tls_client_ca));
+      return o;
+    }
+    absl::StatusOr<std::shared_ptr<const CallerCheck>> check = CallerCheck::FromPem(pem, program);
+    if (check.ok()) {
+      o.caller_check = *std::move(check);
+    } else {
+      o.setup_error = check.status();
+    }
+  }
   return o;
 }
 
 int RunGrpcServer(const ServerOptions& options) {
   RouteGrpcLogsToJson();
+  if (!options.setup_error.ok()) {
+    LogError("bad_configuration", {{"program", options.program}, {"error", options.setup_error.message()}});
+    return EX_CONFIG;
+  }
   grpc::EnableDefaultHealthCheckService(true);
   grpc::reflection::InitProtoReflectionServerBuilderPlugin();
   auto credentials = Credentials(options);

@@ -12,6 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/time/time.h"
 #include "common/cli/service_command_line.h"
+#include "common/grpc/caller_check.h"
 
 namespace mxd {
 
@@ -40,6 +41,11 @@ struct ServerOptions {
   // A Unix socket listener ("unix:/path") is made mode 0660, group
   // grpc_unix_socket_group when set (the queue managers' group).
   std::string unix_socket_group;
+  // With --tls-client-ca: the check each service runs on its callers (the
+  // handshake asks for a certificate, this decides). When it could not be
+  // built, `setup_error` says why and the server does not start.
+  std::shared_ptr<const CallerCheck> caller_check;
+  absl::Status setup_error;
   // Runs once the server listens (threads started, port written): the
   // sandbox goes on here. An error stops the server.
   std::function<absl::Status()> after_start;

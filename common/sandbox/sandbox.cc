@@ -5,9 +5,11 @@
 #include <pwd.h>
 #include <seccomp.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -59,6 +61,66 @@ absl::Status DropRoot(const std::string& user) {
   return absl::OkStatus();
 }
 
+// One declared rule as seccomp rules; whatever they do not allow traps
+// (the default action), except where an error is declared instead.
+int AddRule(scmp_filter_ctx ctx, const SyscallRule& r, int nr) {
+  using Args = SyscallRule::Args;
+  int rc = 0;
+  switch (r.args) {
+    case Args::kAny: return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
+    case Args::kOpenTmpfileOnly:
+      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_TMPFILE, O_TMPFILE));
+      // Any other open fails with EACCES instead of killing: glibc opens
+      // /sys/devices/system/cpu/online when gRPC sizes a thread pool, and
+      // falls back when it cannot. No file is opened either way.
+      if (rc == 0) {
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_TMPFILE, 0));
+      }
+      return rc;
+    case Args::kNoNamespaces:
+      return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                              SCMP_A0(SCMP_CMP_MASKED_EQ, NamespaceCloneFlags(), 0));
+    case Args::kEnosys: return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(ENOSYS), nr, 0);
+    case Args::kSocketFamilies: {
+      // The families used are allowed; every other one fails (a library
+      // that probes for netlink copes), never opens.
+      int highest = 0;
+      for (int family : AllowedSocketFamilies()) {
+        highest = std::max(highest, family);
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                                   SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)))) != 0)
+          return rc;
+      }
+      for (int family = 0; family <= highest; ++family) {
+        const auto& allowed = AllowedSocketFamilies();
+        if (std::find(allowed.begin(), allowed.end(), family) != allowed.end()) continue;
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
+                              SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+        if (rc != 0) return rc;
+      }
+      return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
+                              SCMP_A0(SCMP_CMP_GT, static_cast<scmp_datum_t>(highest)));
+    }
+    case Args::kIoctlRequests:
+      for (unsigned long request : AllowedIoctlRequests()) {
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, request))) != 0)
+          return rc;
+      }
+      return 0;
+    case Args::kPrctlOptions:
+      for (int option : AllowedPrctlOptions()) {
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                                   SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(option)))) != 0)
+          return rc;
+      }
+      return 0;
+    case Args::kOwnProcess:
+      return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
+                              SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(getpid())));
+  }
+  return -EINVAL;
+}
+
 absl::Status InstallFilter() {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == nullptr) return absl::InternalError("seccomp_init failed");
@@ -72,19 +134,7 @@ absl::Status InstallFilter() {
   for (const SyscallRule& r : RuntimeSyscalls()) {
     const int nr = seccomp_syscall_resolve_name(r.name);
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-    int rc;
-    if (r.args == SyscallRule::Args::kOpenTmpfileOnly) {
-      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_TMPFILE, O_TMPFILE));
-      // Any other open fails with EACCES instead of killing: glibc opens
-      // /sys/devices/system/cpu/online when gRPC sizes a thread pool, and
-      // falls back when it cannot. No file is opened either way.
-      if (rc == 0) {
-        rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EACCES), nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_TMPFILE, 0));
-      }
-    } else {
-      rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
-    }
-    if (rc != 0) return fail(r.name, rc);
+    if (int rc = AddRule(ctx, r, nr); rc != 0) return fail(r.name, rc);
   }
   if (int rc = seccomp_load(ctx); rc != 0) return fail("load", rc);
   seccomp_release(ctx);
@@ -92,6 +142,18 @@ absl::Status InstallFilter() {
 }
 
 }  // namespace
+
+// No controlling terminal once confined: a compromised service could
+// otherwise type into the operator's shell (TIOCSTI). A session leader
+// keeps it (dropping it would hang up its foreground group); those run
+// under a supervisor without a terminal anyway.
+void DetachFromTerminal() {
+  if (getsid(0) == getpid()) return;
+  const int fd = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (fd < 0) return;  // none
+  ioctl(fd, TIOCNOTTY);
+  close(fd);
+}
 
 absl::Status EnterSandbox(const std::string& user, bool seccomp) {
   // Load what is read lazily from files while files can still be opened:
@@ -102,6 +164,7 @@ absl::Status EnterSandbox(const std::string& user, bool seccomp) {
   sa.sa_flags = SA_SIGINFO;
   sigaction(SIGSYS, &sa, nullptr);
   if (absl::Status s = DropRoot(user); !s.ok()) return s;
+  DetachFromTerminal();
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) {
     return absl::InternalError(absl::StrCat("no_new_privs: ", std::strerror(errno)));
   }

@@ -548,8 +548,16 @@ class BadInput(DeliveryTestBase):
             small.deliver(MESSAGE + b"x", ["a@mxd.test"], f.port)
         self.assertEqual(cm.exception.code(), grpc.StatusCode.INVALID_ARGUMENT)
         self.assertIn("exceeds message_size_limit = %d" % len(MESSAGE), cm.exception.details())
+        # 1 TiB declared: the spool budget (1 GiB by default) refuses it
+        # before anything is written (test_budgets.py); without either limit
+        # it passes, and then the stream is short.
         unlimited = DeliverySvc(self.procs, self.dir, ["message_size_limit=0"])
-        with self.assertRaises(grpc.RpcError) as cm:  # passes the limit, then the stream is short
+        with self.assertRaises(grpc.RpcError) as cm:
+            unlimited.deliver(MESSAGE, ["a@mxd.test"], f.port, message_size=1 << 40)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.RESOURCE_EXHAUSTED)
+        self.assertIn("delivery_spool_size_limit", cm.exception.details())
+        unlimited = DeliverySvc(self.procs, self.dir, ["message_size_limit=0", "delivery_spool_size_limit=0"])
+        with self.assertRaises(grpc.RpcError) as cm:
             unlimited.deliver(MESSAGE, ["a@mxd.test"], f.port, message_size=1 << 40)
         self.assertIn("stream ended after", cm.exception.details())
         self.assertEqual(f.connections(), 1)

@@ -1,6 +1,7 @@
 """gRPC over mutual TLS: the services with --tls-cert/--tls-key/--tls-client-ca
 accept only clients with a certificate from the client CA (mxctl's
 --tls-ca/--tls-cert/--tls-key); everyone else is refused."""
+import json
 import os
 import subprocess
 import unittest
@@ -60,20 +61,30 @@ class MutualTls(unittest.TestCase):
                                 "--tls-key", self.p("client.key"))
         self.assertEqual(ok.returncode, 0, ok.stderr)
         self.assertIn("192.0.2.1", ok.stdout)
-        for tls in (["--tls-ca", self.p("ca.pem")],  # no client certificate
-                    ["--tls-ca", self.p("ca.pem"), "--tls-cert", self.p("intruder.pem"),
-                     "--tls-key", self.p("intruder.key")],  # not from the client CA
-                    []):  # plain text
+        # Refused callers are told so (UNAUTHENTICATED) and logged with
+        # their address and certificate subject.
+        for tls, subject, why in ((["--tls-ca", self.p("ca.pem")], "", "no client certificate"),
+                                  (["--tls-ca", self.p("ca.pem"), "--tls-cert", self.p("intruder.pem"),
+                                    "--tls-key", self.p("intruder.key")], "/CN=intruder",
+                                   "unable to get local issuer certificate")):  # not from the client CA
             r = self.mxctl_resolve(*tls)
             self.assertEqual(r.returncode, 75, (tls, r.stdout, r.stderr))
-            self.assertIn("UNAVAILABLE", r.stderr)
+            self.assertIn("UNAUTHENTICATED: client certificate refused: " + why, r.stderr)
+            with open(self.p("r.log")) as f:
+                refused = [json.loads(l) for l in f if '"caller_refused"' in l][-1]
+            self.assertEqual(refused["subject"], subject)
+            self.assertEqual(refused["error"], why)
+            self.assertTrue(refused["caller"].startswith("ipv4:127.0.0.1:"), refused)
+        r = self.mxctl_resolve()  # plain text: no TLS handshake at all
+        self.assertEqual(r.returncode, 75, r.stderr)
+        self.assertIn("UNAVAILABLE", r.stderr)
         # Any gRPC client without a certificate is refused the same way.
         with open(self.p("ca.pem"), "rb") as f:
             creds = grpc.ssl_channel_credentials(root_certificates=f.read())
         stub = resolver_pb2_grpc.ResolverStub(grpc.secure_channel(self.resolver, creds))
         with self.assertRaises(grpc.RpcError) as cm:
             stub.Resolve(resolver_pb2.ResolveRequest(nexthop="[192.0.2.1]"), timeout=5)
-        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAVAILABLE)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
 
     def test_deliver_over_mutual_tls(self):
         _, port = start_service(self.procs, [os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0",
@@ -89,6 +100,20 @@ class MutualTls(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(sink.data(), [b"Subject: tls\r\n\r\nhi\r\n"])
+        # A caller without a certificate is refused by delivery-svc too, and
+        # nothing is sent.
+        with open(self.p("ca.pem"), "rb") as f:
+            creds = grpc.ssl_channel_credentials(root_certificates=f.read())
+        from mxd.v1 import delivery_pb2, delivery_pb2_grpc
+        stub = delivery_pb2_grpc.DeliveryStub(grpc.secure_channel("127.0.0.1:%d" % port, creds))
+        env = delivery_pb2.Envelope(sender="a@mxd.test", recipients=[delivery_pb2.Recipient(address="b@mxd.test")],
+                                    nexthop="[127.0.0.1]:%d" % sink.port, message_size=3)
+        env.routes.add(host="127.0.0.1", port=sink.port, addresses=["127.0.0.1"])
+        with self.assertRaises(grpc.RpcError) as cm:
+            stub.Deliver(iter([delivery_pb2.DeliverRequest(envelope=env), delivery_pb2.DeliverRequest(chunk=b"hi\n")]),
+                         timeout=10)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        self.assertEqual(len(sink.data()), 1)
 
     def test_the_server_name_is_checked_also_when_connecting_by_address(self):
         # Kubernetes: clients reach each pod by address; the certificate

@@ -4,10 +4,15 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/prctl.h>
 #include <sys/ptrace.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -125,6 +130,109 @@ TEST(SandboxDeathTest, RootIsDropped) {
       ::testing::ExitedWithCode(0), "");
 }
 
+// What a compromised service might try, one call per child: namespaces
+// (and the raw sockets inside them), netlink, typing into the operator's
+// terminal, signalling other processes. Each is killed or refused.
+TEST(SandboxDeathTest, NamespacesAreForbidden) {
+  for (int flag : {CLONE_NEWUSER, CLONE_NEWNET, CLONE_NEWNS, CLONE_NEWPID}) {
+    EXPECT_EXIT(
+        {
+          Enter();
+          syscall(SYS_clone, flag | SIGCHLD, nullptr, nullptr, nullptr, nullptr);
+          std::_Exit(0);
+        },
+        Killed, "seccomp_violation")
+        << flag;
+  }
+  EXPECT_EXIT(
+      {
+        Enter();
+        unshare(CLONE_NEWUSER);
+        std::_Exit(0);
+      },
+      Killed, "seccomp_violation");
+}
+
+TEST(SandboxDeathTest, Clone3FailsWithEnosysAndThreadsStillStart) {
+  EXPECT_EXIT(
+      {
+        Enter();
+        errno = 0;
+        if (syscall(SYS_clone3, nullptr, 0) != -1 || errno != ENOSYS) std::_Exit(3);
+        std::thread t([] {});  // glibc falls back to clone()
+        t.join();
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST(SandboxDeathTest, OnlyInternetAndUnixSockets) {
+  EXPECT_EXIT(
+      {
+        Enter();
+        for (int family : {AF_NETLINK, AF_PACKET, AF_UNSPEC, AF_BLUETOOTH, AF_ALG}) {
+          errno = 0;
+          if (socket(family, SOCK_RAW, 0) != -1 || errno != EAFNOSUPPORT) std::_Exit(10 + family % 50);
+        }
+        for (int family : {AF_INET, AF_INET6, AF_UNIX}) {
+          const int fd = socket(family, SOCK_STREAM, 0);
+          if (fd < 0) std::_Exit(3);
+          close(fd);
+        }
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST(SandboxDeathTest, NoTypingIntoTheTerminal) {
+  EXPECT_EXIT(
+      {
+        Enter();
+        char c = 'x';
+        ioctl(STDIN_FILENO, TIOCSTI, &c);
+        std::_Exit(0);
+      },
+      Killed, "seccomp_violation");
+  EXPECT_EXIT(
+      {
+        Enter();
+        int n = 0;
+        int fds[2];
+        if (pipe2(fds, 0) != 0 || ioctl(fds[0], FIONREAD, &n) != 0) std::_Exit(3);
+        std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+TEST(SandboxDeathTest, OnlyThreadNamesByPrctl) {
+  EXPECT_EXIT(
+      {
+        Enter();
+        if (prctl(PR_SET_NAME, "mxd-test", 0, 0, 0) != 0) std::_Exit(3);
+        prctl(PR_SET_DUMPABLE, 1, 0, 0, 0);
+        std::_Exit(0);
+      },
+      Killed, "seccomp_violation");
+}
+
+TEST(SandboxDeathTest, SignalsOnlyToItsOwnThreads) {
+  EXPECT_EXIT(
+      {
+        Enter();
+        syscall(SYS_tgkill, getpid(), gettid(), 0);  // allowed: signal 0 to itself
+        syscall(SYS_tgkill, getppid(), getppid(), 0);
+        std::_Exit(0);
+      },
+      Killed, "seccomp_violation");
+  EXPECT_EXIT(
+      {
+        Enter();
+        kill(getppid(), 0);
+        std::_Exit(0);
+      },
+      Killed, "seccomp_violation");
+}
+
 TEST(SeccompProfile, ContainsTheRuntimeAndStartupCalls) {
   const std::string json = OciSeccompProfile();
   EXPECT_THAT(json, HasSubstr("\"defaultAction\": \"SCMP_ACT_ERRNO\""));
@@ -133,6 +241,10 @@ TEST(SeccompProfile, ContainsTheRuntimeAndStartupCalls) {
   EXPECT_THAT(json, HasSubstr("\"execve\""));  // the container must be able to start the program
   EXPECT_THAT(json, ::testing::Not(HasSubstr("\"ptrace\"")));
   EXPECT_THAT(json, ::testing::Not(HasSubstr("\"mount\"")));
+  EXPECT_THAT(json, ::testing::Not(HasSubstr("\"unshare\"")));
+  // From the same declaration: clone without namespaces, clone3 ENOSYS.
+  EXPECT_THAT(json, HasSubstr("\"op\": \"SCMP_CMP_MASKED_EQ\""));
+  EXPECT_THAT(json, HasSubstr("\"errnoRet\": 38"));
 }
 
 }  // namespace
