@@ -8,6 +8,7 @@
 #include <cstring>
 #include <limits>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/ascii.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
@@ -169,6 +170,7 @@ DnsAnswer ParseDnsAnswer(int qtype, absl::string_view qname, int ares_status, co
     const size_t want = qtype == ns_t_a ? 4 : 16;
     const int family = qtype == ns_t_a ? AF_INET : AF_INET6;
     char text[INET6_ADDRSTRLEN];
+    absl::flat_hash_set<std::string> seen;
     for (const RrHeader& rr : rrs) {
       if (!rr.answer || rr.type != qtype) continue;
       if (rr.rdlen != want || inet_ntop(family, abuf + rr.rdata, text, sizeof(text)) == nullptr) {
@@ -176,8 +178,11 @@ DnsAnswer ParseDnsAnswer(int qtype, absl::string_view qname, int ares_status, co
         a.detail = "malformed address record";
         return a;
       }
-      if (std::find(a.addresses.begin(), a.addresses.end(), text) == a.addresses.end()) {
+      if (!seen.insert(text).second) continue;
+      if (a.addresses.size() < DnsAnswer::kMaxAddresses) {
         a.addresses.emplace_back(text);
+      } else {
+        ++a.addresses_cut;
       }
     }
   }

@@ -23,9 +23,14 @@ struct MxRecord {
 };
 
 struct DnsAnswer {
+  // A zone may hold thousands of addresses for one name; delivery tries a
+  // handful (smtp_mx_address_limit). The rest are counted, not kept.
+  static constexpr size_t kMaxAddresses = 20;
+
   DnsStatus status = DnsStatus::kTempFail;
   std::vector<MxRecord> mx;            // qtype MX
-  std::vector<std::string> addresses;  // qtype A / AAAA, text form
+  std::vector<std::string> addresses;  // qtype A / AAAA, text form; at most kMaxAddresses
+  size_t addresses_cut = 0;            // distinct addresses beyond kMaxAddresses
   // Set when the answer holds a CNAME chain that does not reach records of
   // the type (an authoritative server answering for another zone's target).
   std::string cname_target;

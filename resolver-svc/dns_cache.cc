@@ -11,6 +11,15 @@ namespace {
 
 std::string Key(const std::string& name, int qtype) { return absl::StrCat(qtype, " ", name); }
 
+// What an entry holds in memory, roughly: its strings and the fixed parts.
+size_t EntryBytes(const std::string& key, const DnsAnswer& a) {
+  constexpr size_t kOverhead = 64;  // hash slot, vectors, time
+  size_t n = kOverhead + key.size() + sizeof(DnsAnswer) + a.cname_target.size() + a.detail.size();
+  for (const MxRecord& m : a.mx) n += sizeof(MxRecord) + m.host.size();
+  for (const std::string& s : a.addresses) n += sizeof(std::string) + s.size();
+  return n;
+}
+
 }  // namespace
 
 void DnsCache::Lookup(const std::string& name, int qtype, Done done) {
@@ -97,22 +106,46 @@ void DnsCache::Store(const std::string& key, const DnsAnswer& answer) {
   const absl::Duration cap = answer.status == DnsStatus::kOk ? options_.max_ttl : options_.negative_max_ttl;
   const absl::Duration life = std::min(absl::Seconds(answer.ttl), cap);
   if (life <= absl::ZeroDuration()) return;
+  const size_t bytes = EntryBytes(key, answer);
+  if (bytes > options_.byte_limit) return;
   std::unique_lock lock(mu_);
-  if (entries_.size() >= options_.size_limit) {
-    // Full: drop what has expired; if that is not enough, drop an arbitrary
-    // tenth (hash order), which is cheaper than keeping an LRU list.
-    const absl::Time now = loop_->Now();
-    absl::erase_if(entries_, [now](const auto& kv) { return kv.second.expires <= now; });
-    size_t drop = entries_.size() >= options_.size_limit ? options_.size_limit / 10 + 1 : 0;
-    for (auto it = entries_.begin(); drop > 0 && it != entries_.end(); --drop) entries_.erase(it++);
+  if (auto old = entries_.find(key); old != entries_.end()) {
+    bytes_ -= old->second.bytes;
+    entries_.erase(old);
   }
-  entries_[key] = Entry{answer, loop_->Now() + life};
+  MakeRoom(bytes);
+  entries_[key] = Entry{answer, loop_->Now() + life, bytes};
+  bytes_ += bytes;
+}
+
+void DnsCache::MakeRoom(size_t bytes) {
+  auto full = [&] { return entries_.size() >= options_.size_limit || bytes_ + bytes > options_.byte_limit; };
+  if (!full()) return;
+  // Drop what has expired; if that is not enough, drop an arbitrary tenth
+  // (hash order) at a time, which is cheaper than keeping an LRU list.
+  const absl::Time now = loop_->Now();
+  for (auto it = entries_.begin(); it != entries_.end();) {
+    if (it->second.expires <= now) {
+      bytes_ -= it->second.bytes;
+      entries_.erase(it++);
+    } else {
+      ++it;
+    }
+  }
+  while (full() && !entries_.empty()) {
+    size_t drop = entries_.size() / 10 + 1;
+    for (auto it = entries_.begin(); drop > 0 && it != entries_.end(); --drop) {
+      bytes_ -= it->second.bytes;
+      entries_.erase(it++);
+    }
+  }
 }
 
 DnsCache::Stats DnsCache::stats() const {
   Stats s = stats_;
   std::shared_lock lock(mu_);
   s.entries = entries_.size();
+  s.bytes = bytes_;
   return s;
 }
 

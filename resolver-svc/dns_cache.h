@@ -22,7 +22,8 @@ namespace mxd {
 class DnsCache {
  public:
   struct Options {
-    size_t size_limit = 100000;  // entries; 0 disables caching
+    size_t size_limit = 100000;    // entries; 0 disables caching
+    size_t byte_limit = 64 << 20;  // the entries' memory, roughly (names, addresses, overhead)
     absl::Duration max_ttl = absl::Hours(24);
     absl::Duration negative_max_ttl = absl::Hours(1);
   };
@@ -44,6 +45,7 @@ class DnsCache {
   struct Stats {
     uint64_t hits = 0, misses = 0, merged = 0, queries = 0;
     size_t entries = 0;
+    size_t bytes = 0;
   };
   Stats stats() const;
 
@@ -51,7 +53,11 @@ class DnsCache {
   struct Entry {
     DnsAnswer answer;
     absl::Time expires;
+    size_t bytes = 0;  // counted against byte_limit
   };
+  // Makes room for `bytes` more (mu_ held exclusively): expired entries
+  // first, then an arbitrary tenth at a time.
+  void MakeRoom(size_t bytes);
   void LookupChain(const std::string& name, int qtype, int depth, uint32_t ttl, Done done);
   void LookupOne(const std::string& name, int qtype, Done done);
   void Store(const std::string& key, const DnsAnswer& answer);
@@ -66,6 +72,7 @@ class DnsCache {
   // for ThreadSanitizer, which then cannot see absl::Mutex ordering.
   mutable std::shared_mutex mu_;
   absl::flat_hash_map<std::string, Entry> entries_;                // guarded by mu_
+  size_t bytes_ = 0;                                               // guarded by mu_
   absl::flat_hash_map<std::string, std::vector<Done>> in_flight_;  // loop thread
   Stats stats_;  // loop thread (hits on other threads are not counted)
 };

@@ -12,6 +12,7 @@ const std::vector<absl::string_view> kReadOnce = {"inet_interfaces",
                                                   "resolver_query_timeout",
                                                   "resolver_query_attempts",
                                                   "resolver_cache_size_limit",
+                                                  "resolver_cache_byte_limit",
                                                   "resolver_cache_max_ttl",
                                                   "resolver_negative_cache_max_ttl",
                                                   "sandbox_user"};

@@ -60,9 +60,11 @@ absl::StatusOr<ResolverSettings> ResolverSettings::FromConfig(const Config& conf
   s.dns.timeout = config.GetTime("resolver_query_timeout");
   s.dns.attempts = static_cast<int>(config.GetInt("resolver_query_attempts"));
   s.cache.size_limit = static_cast<size_t>(config.GetInt("resolver_cache_size_limit"));
+  s.cache.byte_limit = static_cast<size_t>(config.GetInt("resolver_cache_byte_limit"));
   s.cache.max_ttl = config.GetTime("resolver_cache_max_ttl");
   s.cache.negative_max_ttl = config.GetTime("resolver_negative_cache_max_ttl");
   s.pending_request_limit = config.GetInt("resolver_pending_request_limit");
+  s.mx_host_limit = static_cast<size_t>(config.GetInt("resolver_mx_host_limit"));
   absl::StatusOr<std::shared_ptr<const RouteKey>> key = LoadRouteKey(config, files);
   if (!key.ok()) return ParamError(config, "route_key_file", key.status().message());
   s.route_key = *std::move(key);

@@ -34,6 +34,7 @@ struct ResolverSettings {
   DnsClient::Options dns;
   DnsCache::Options cache;
   int64_t pending_request_limit = 10000;
+  size_t mx_host_limit = 10;                  // resolver_mx_host_limit
   std::shared_ptr<const RouteKey> route_key;  // route_key_file; null: routes go unsigned
   absl::Duration route_signature_lifetime = absl::Hours(1);
 

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "absl/container/flat_hash_set.h"
 #include "absl/random/distributions.h"
 #include "absl/strings/str_cat.h"
 #include "resolver-svc/mx_sort.h"
@@ -17,6 +18,20 @@ namespace {
 absl::BitGen& Random() {
   thread_local absl::BitGen gen;
   return gen;
+}
+
+// What a large zone had that the answer leaves out, for its reason.
+std::string CutNote(size_t hosts, size_t addresses, size_t host_limit) {
+  std::string note;
+  if (hosts > 0) {
+    absl::StrAppend(&note, "not looked up: ", hosts, " MX hosts beyond the best ", host_limit,
+                    " (resolver_mx_host_limit)");
+  }
+  if (addresses > 0) {
+    absl::StrAppend(&note, note.empty() ? "" : "; ", "not used: ", addresses, " addresses beyond ",
+                    DnsAnswer::kMaxAddresses, " per host and family");
+  }
+  return note;
 }
 
 RouteSet Failure(RouteStatus status, absl::string_view enhanced, std::string reason, uint32_t ttl) {
@@ -194,11 +209,18 @@ void RouteLookup::ResolveMx(const NextHop& hop, bool loop_detect, HopDone done) 
 void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, uint32_t mx_ttl,
                                  bool loop_detect, HopDone done) {
   SortMxRecords(mx, Random());
-  // A host listed twice keeps its best preference.
+  // A host listed twice keeps its best preference; only the best
+  // resolver_mx_host_limit hosts are looked up (a zone may list 1000).
   std::vector<MxRecord> unique;
+  absl::flat_hash_set<std::string> seen;
+  size_t hosts_cut = 0;
   for (MxRecord& m : mx) {
-    auto same = [&](const MxRecord& u) { return u.host == m.host; };
-    if (std::none_of(unique.begin(), unique.end(), same)) unique.push_back(std::move(m));
+    if (!seen.insert(m.host).second) continue;
+    if (unique.size() < settings_->mx_host_limit) {
+      unique.push_back(std::move(m));
+    } else {
+      ++hosts_cut;
+    }
   }
   struct State {
     NextHop hop;
@@ -207,10 +229,12 @@ void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, u
     size_t pending;
     uint32_t ttl;
     bool loop_detect;
+    size_t hosts_cut;
     HopDone done;
   };
   auto st = std::make_shared<State>();
   st->hop = hop;
+  st->hosts_cut = hosts_cut;
   st->loop_detect = loop_detect;
   st->mx = std::move(unique);
   st->hosts.resize(st->mx.size());
@@ -224,9 +248,11 @@ void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, u
       std::vector<Route> routes;
       const HostAddresses* failure = nullptr;
       uint32_t ttl = st->ttl;
+      size_t addresses_cut = 0;
       for (size_t k = 0; k < st->mx.size(); ++k) {
         HostAddresses& ha = st->hosts[k];
         ttl = std::min(ttl, ha.ttl);
+        addresses_cut += ha.cut;
         if (ha.addresses.empty()) {
           // Prefer reporting a temporary failure: it may clear up.
           if (failure == nullptr || (ha.tempfail && !failure->tempfail)) failure = &ha;
@@ -241,7 +267,8 @@ void RouteLookup::ResolveMxHosts(const NextHop& hop, std::vector<MxRecord> mx, u
       }
       // The best preference of the whole list, addresses or not: it tells
       // a backup MX from the primary (Postfix's smtp_addr.c).
-      st->done(Finish(st->hop, std::move(routes), ttl, failure, st->loop_detect, st->mx.front().preference));
+      st->done(Finish(st->hop, std::move(routes), ttl, failure, st->loop_detect, st->mx.front().preference,
+                      CutNote(st->hosts_cut, addresses_cut, settings_->mx_host_limit)));
     });
   }
 }
@@ -258,13 +285,13 @@ void RouteLookup::ResolveSingleHost(const NextHop& hop, const std::string& host,
       r.addresses = std::move(h.addresses);
       routes.push_back(std::move(r));
     }
-    done(Finish(hop, std::move(routes), t, &h, loop_detect));
+    done(Finish(hop, std::move(routes), t, &h, loop_detect, 0, CutNote(0, h.cut, 0)));
   });
 }
 
 RouteLookup::HopResult RouteLookup::Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl,
                                            const HostAddresses* last_failure, bool loop_detect,
-                                           uint32_t best_preference) {
+                                           uint32_t best_preference, std::string cut) {
   HopResult r;
   const bool had_routes = !routes.empty();
   TruncateResult t;
@@ -279,9 +306,10 @@ RouteLookup::HopResult RouteLookup::Finish(const NextHop& hop, std::vector<Route
     r.set.enhanced_status = "2.0.0";
     r.set.routes = std::move(routes);
     r.set.ttl = ttl == UINT32_MAX ? UINT32_MAX : ttl;
+    r.set.reason = std::move(cut);
     if (!prohibited.empty()) {
-      r.set.reason =
-          absl::StrCat("dropped by resolver_prohibited_networks: ", DescribeProhibited(prohibited));
+      absl::StrAppend(&r.set.reason, r.set.reason.empty() ? "" : "; ",
+                      "dropped by resolver_prohibited_networks: ", DescribeProhibited(prohibited));
     }
     return r;
   }
@@ -352,6 +380,7 @@ void RouteLookup::LookupHost(const std::string& host, HostDone done) {
         const DnsAnswer& ans = st->answers[k];
         if (ans.status != DnsStatus::kTempFail) h.ttl = std::min(h.ttl, ans.ttl);
         for (const std::string& addr : ans.addresses) h.addresses.push_back(addr);
+        h.cut += ans.addresses_cut;
       }
       if (h.addresses.empty()) {
         // Report the most hopeful failure: a temporary one first.

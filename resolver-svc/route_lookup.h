@@ -41,6 +41,7 @@ class RouteLookup {
     bool tempfail = false;
     std::string reason;  // Postfix-style, when addresses is empty
     uint32_t ttl = UINT32_MAX;
+    size_t cut = 0;  // addresses beyond DnsAnswer::kMaxAddresses per family
   };
 
  private:
@@ -59,8 +60,10 @@ class RouteLookup {
   void LookupHost(const std::string& host, HostDone done);
   // Loop check (with `loop_detect`; `best_preference` is the MX list's best,
   // with or without addresses) and final status for a hop's routes.
+  // `cut`: what was left out of the routes for size (said in the reason).
   HopResult Finish(const NextHop& hop, std::vector<Route> routes, uint32_t ttl,
-                   const HostAddresses* last_failure, bool loop_detect, uint32_t best_preference = 0);
+                   const HostAddresses* last_failure, bool loop_detect, uint32_t best_preference = 0,
+                   std::string cut = "");
 
   AnswerSource* answers_;
   const ResolverSettings* settings_;

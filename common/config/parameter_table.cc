@@ -103,6 +103,16 @@ const ParameterSpec kParameters[] = {
      .users = kResolverSvc},
 
     // DNS client and cache (mxd's own; Postfix has no DNS cache).
+    {.name = "resolver_mx_host_limit",
+     .type = ParamType::kInt,
+     .default_value = "10",
+     .description = "The most MX hosts of one domain whose addresses are looked up: the best ones by "
+                    "preference (delivery tries at most smtp_mx_address_limit addresses anyway). A zone "
+                    "with 1000 MX records costs this many look-ups; the answer's reason says how many "
+                    "were left out. Each host contributes at most 20 addresses per address family.",
+     .users = kResolverSvc,
+     .min = 1,
+     .max = 1000},
     {.name = "resolver_prohibited_networks",
      .type = ParamType::kList,
      .default_value =
@@ -171,6 +181,15 @@ const ParameterSpec kParameters[] = {
      .users = kResolverSvc,
      .min = 0,
      .max = 100000000},
+    {.name = "resolver_cache_byte_limit",
+     .type = ParamType::kInt,
+     .default_value = "67108864",
+     .description = "The most memory (bytes, roughly: names, addresses and per-entry overhead) the DNS "
+                    "cache holds, whatever resolver_cache_size_limit allows; a zone with huge answers "
+                    "cannot make it grow past this.",
+     .users = kResolverSvc,
+     .min = 0,
+     .max = std::numeric_limits<int64_t>::max()},
     {.name = "resolver_cache_max_ttl",
      .type = ParamType::kTime,
      .default_value = "1d",

@@ -18,6 +18,9 @@ Answers by the first label of the name asked (zone fault.test):
   prohibited.* MX 10 lo4, 20 mapped, 30 zero, 40 linklocal (.fault.test): hosts whose
                only address is 127.0.0.1, ::ffff:127.0.0.1, 0.0.0.0, 169.254.169.254
   mixed.*      MX 10 mixedhost.fault.test: A 127.0.0.1 and A 192.0.2.55
+  manymx.*     1000 MX records (mx-D-N.fault.test, preference 10+N), over TCP
+  manyaddr.*   MX 10 bigaddr.fault.test, which has 2000 A records (198.18.0.0/15)
+A UDP answer over 512 octets is sent truncated (TC=1), as a server would.
   anything else: NXDOMAIN with an SOA (negative TTL 60)
 Every query is appended to QUERIES.log as "name type transport".
 """
@@ -71,6 +74,17 @@ def answer(request, transport, log_path):
         for i, h in enumerate(hosts):
             reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX("%s.fault.test." % h, 10 * (i + 1))))
         return reply
+    if qtype == "MX" and label == "manymx":
+        for i in range(1000):
+            reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX("mx-%d-%d.fault.test." % (i % 10, i), 10 + i)))
+        return reply
+    if qtype == "MX" and label == "manyaddr":
+        reply.add_answer(RR(name, QTYPE.MX, ttl=300, rdata=MX("bigaddr.fault.test.", 10)))
+        return reply
+    if qtype == "A" and label == "bigaddr":
+        for i in range(2000):
+            reply.add_answer(RR(name, QTYPE.A, ttl=300, rdata=A("198.18.%d.%d" % (i // 250, i % 250 + 1))))
+        return reply
     if label in PROHIBITED_HOSTS and qtype in ("A", "AAAA"):
         for rtype, addr in PROHIBITED_HOSTS[label]:
             if rtype == qtype:
@@ -104,7 +118,7 @@ def answer(request, transport, log_path):
         reply.add_answer(RR(name, QTYPE.A, ttl=2 if label == "ttl" else 300, rdata=A(addr)))
         return reply
     if label in ("slow", "ttl", "tc", "tcloop", "mxfail", "relay", "backup", "selfmx", "self", "eightbit",
-                 "prohibited", "mixed") or label in PROHIBITED_HOSTS or \
+                 "prohibited", "mixed", "manymx", "manyaddr", "bigaddr") or label in PROHIBITED_HOSTS or \
             label.startswith(("mx-", "lo-")):
         reply.add_auth(ZONE_SOA)  # NODATA
         return reply
@@ -132,9 +146,15 @@ def main():
     class UdpHandler(socketserver.BaseRequestHandler):
         def handle(self):
             data, sock = self.request
-            reply = answer(DNSRecord.parse(data), "udp", args.log)
+            request = DNSRecord.parse(data)
+            reply = answer(request, "udp", args.log)
             if reply is not None:
-                sock.sendto(reply.pack(), self.client_address)
+                packed = reply.pack()
+                if len(packed) > 512:  # too big for UDP: the client asks again over TCP
+                    truncated = request.reply()
+                    truncated.header.tc = 1
+                    packed = truncated.pack()
+                sock.sendto(packed, self.client_address)
 
     class TcpHandler(socketserver.BaseRequestHandler):
         def handle(self):

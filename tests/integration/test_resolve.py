@@ -3,6 +3,7 @@ zones, and a python3-dnslib server for SERVFAIL, timeouts, REFUSED and
 truncation. Everything through gRPC (and mxctl resolve)."""
 import json
 import os
+import re
 import subprocess
 import tempfile
 import threading
@@ -280,6 +281,42 @@ class Faults(ResolverTest):
             for line in f.read().splitlines():
                 if line.startswith(b"{"):
                     json.loads(line.decode("utf-8"))
+
+    def test_a_zone_with_1000_mx_hosts_costs_a_bounded_number_of_lookups(self):
+        # Two attempts: the fault server closes TCP after each answer, which
+        # c-ares counts against the queries in flight (as in the tc tests).
+        svc = self.resolver("inet_protocols=ipv4", "resolver_query_attempts=2", dns=self.fault.port)
+        t0 = time.time()
+        resp = svc.resolve("manymx.fault.test")
+        self.assertLess(time.time() - t0, 10)
+        self.assertEqual(resp.status, OK, resp.reason)
+        self.assertEqual([r.preference for r in resp.routes], list(range(10, 20)))  # the best 10
+        self.assertEqual(resp.reason, "not looked up: 990 MX hosts beyond the best 10 (resolver_mx_host_limit)")
+        looked_up = {q[0] for q in self.fault.queries() if re.match(r"mx-\d-\d+\.fault\.test\.$", q[0]) and q[1] == "A"}
+        self.assertEqual(len(looked_up), 10)
+        fewer = self.resolver("inet_protocols=ipv4", "resolver_query_attempts=2", "resolver_mx_host_limit=3",
+                              dns=self.fault.port)
+        self.assertEqual(len(fewer.resolve("manymx.fault.test").routes), 3)
+
+    def test_a_host_with_2000_addresses_gives_20(self):
+        svc = self.resolver("inet_protocols=ipv4", "resolver_query_attempts=2", dns=self.fault.port)
+        resp = svc.resolve("manyaddr.fault.test")
+        self.assertEqual(resp.status, OK, resp.reason)
+        self.assertEqual(len(resp.routes), 1)
+        self.assertEqual(len(resp.routes[0].addresses), 20)
+        self.assertEqual(len(set(resp.routes[0].addresses)), 20)
+        self.assertEqual(resp.reason, "not used: 1980 addresses beyond 20 per host and family")
+        self.assertLess(resp.ByteSize(), 2000)
+
+    def test_the_cache_is_bounded_in_bytes(self):
+        # An answer bigger than resolver_cache_byte_limit is never kept:
+        # each resolve asks again. (The default keeps it: the TTL test.)
+        svc = self.resolver("inet_protocols=ipv4", "resolver_cache_byte_limit=100", dns=self.fault.port)
+        before = len([q for q in self.fault.queries("ttl.fault.test.") if q[1] == "MX"])
+        for _ in range(3):
+            self.assertEqual(svc.resolve("ttl.fault.test").status, OK)
+        after = len([q for q in self.fault.queries("ttl.fault.test.") if q[1] == "MX"])
+        self.assertEqual(after - before, 3)
 
     def test_identical_lookups_in_flight_are_merged(self):
         svc = self.resolver("inet_protocols=ipv4", dns=self.fault.port)

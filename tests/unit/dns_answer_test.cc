@@ -104,6 +104,24 @@ TEST(DnsAnswer, AddressesThroughACnameChain) {
   EXPECT_EQ(a.cname_target, "");
 }
 
+// 2000 addresses (a hostile zone, over TCP): 20 kept, duplicates not
+// counted, the rest counted as cut.
+TEST(DnsAnswer, AddressesAreCappedAndDeduplicated) {
+  Message m("big.example.com", ns_t_a, 0, 2001, 0);
+  m.Rr("big.example.com", ns_t_a, 300, std::string("\xc6\x12\x00\x01", 4));  // a duplicate of the first
+  for (int i = 0; i < 2000; ++i) {
+    const char addr[4] = {static_cast<char>(198), 18, static_cast<char>(i / 250),
+                          static_cast<char>(i % 250 + 1)};
+    m.Rr("big.example.com", ns_t_a, 300, std::string(addr, 4));
+  }
+  DnsAnswer a = ParseDnsAnswer(ns_t_a, "big.example.com", ARES_SUCCESS, m.data(), m.size());
+  ASSERT_EQ(a.status, DnsStatus::kOk);
+  ASSERT_EQ(a.addresses.size(), DnsAnswer::kMaxAddresses);
+  EXPECT_EQ(a.addresses[0], "198.18.0.1");
+  EXPECT_EQ(a.addresses[1], "198.18.0.2");
+  EXPECT_EQ(a.addresses_cut, 2000 - DnsAnswer::kMaxAddresses);
+}
+
 TEST(DnsAnswer, Ipv6Addresses) {
   Message m("h.example", ns_t_aaaa, 0, 1, 0);
   std::string v6(16, '\0');
