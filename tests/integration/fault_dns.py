@@ -20,7 +20,8 @@ Answers by the first label of the name asked (zone fault.test):
   mixed.*      MX 10 mixedhost.fault.test: A 127.0.0.1 and A 192.0.2.55
   manymx.*     1000 MX records (mx-D-N.fault.test, preference 10+N), over TCP
   manyaddr.*   MX 10 bigaddr.fault.test, which has 2000 A records (198.18.0.0/15)
-A UDP answer over 512 octets is sent truncated (TC=1), as a server would.
+A UDP answer bigger than the client's EDNS buffer (else 512 octets) is sent
+truncated (TC=1), as a server would.
   anything else: NXDOMAIN with an SOA (negative TTL 60)
 Every query is appended to QUERIES.log as "name type transport".
 """
@@ -150,7 +151,9 @@ def main():
             reply = answer(request, "udp", args.log)
             if reply is not None:
                 packed = reply.pack()
-                if len(packed) > 512:  # too big for UDP: the client asks again over TCP
+                # The client's EDNS buffer size, else 512 (RFC 6891).
+                limit = max([rr.rclass for rr in request.ar if rr.rtype == QTYPE.OPT] or [512])
+                if len(packed) > limit:  # too big for UDP: the client asks again over TCP
                     truncated = request.reply()
                     truncated.header.tc = 1
                     packed = truncated.pack()
