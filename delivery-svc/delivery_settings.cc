@@ -1,11 +1,31 @@
 #include "delivery-svc/delivery_settings.h"
 
+#include <algorithm>
+
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "common/log/json_log.h"
 #include "common/nexthop/domain_name.h"
 
 namespace mxd {
+
+void DeliverySettings::WarnAboutUnverifiedCredentials() const {
+  if (!sasl || !sasl_passwords) return;
+  std::vector<std::string> nexthops = sasl_passwords->Keys();
+  std::sort(nexthops.begin(), nexthops.end());
+  for (const std::string& nexthop : nexthops) {
+    const TlsLevel level = tls_policies ? tls_policies->For(nexthop).level : TlsLevel::kNone;
+    if (level >= TlsLevel::kVerify) continue;
+    LogWarning("sasl_tls_not_verified",
+               {{"nexthop", nexthop},
+                {"tls_level", TlsLevelName(level)},
+                {"warning",
+                 absl::StrCat("smtp_sasl_password_maps has a password for ", nexthop,
+                              ", whose TLS level does not verify the server: give it \"secure\" (or verify) "
+                              "in smtp_tls_policy_maps")}});
+  }
+}
 
 absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
                                                               const LookupTable::FileContents* tables,

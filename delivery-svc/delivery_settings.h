@@ -60,6 +60,10 @@ struct DeliverySettings {
   // the files (a reload after confinement). `previous`: the settings being
   // replaced; their TLS context and SASL library are kept (certificates and
   // keys are read at start only).
+  // One warning per next hop that has a password but a TLS level below
+  // verify: the password would go to whoever answers for the address.
+  void WarnAboutUnverifiedCredentials() const;
+
   static constexpr int64_t kMinLineLengthLimit = 40;  // smtp_line_length_limit, when not 0
   static absl::StatusOr<DeliverySettings> FromConfig(const Config& config,
                                                      const LookupTable::FileContents* tables = nullptr,

@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
     mxd::LogError("bad_configuration", {{"program", "delivery-svc"}, {"error", settings.status().message()}});
     return EX_CONFIG;
   }
+  settings->WarnAboutUnverifiedCredentials();
   // Fail at start, not at the first message, when the spool is unusable.
   if (auto probe = mxd::MessageSpool::Create(settings->spool_directory); !probe.ok()) {
     mxd::LogError("bad_configuration", {{"program", "delivery-svc"}, {"error", probe.status().message()}});

@@ -157,6 +157,17 @@ class CredentialsFollowTheNextHop(unittest.TestCase):
                            nexthop="relay.example.test")
         self.assertEqual(resp.outcomes[0].action, DELIVERED)
         self.assertTrue([c for c in relay.commands() if c.upper().startswith("AUTH PLAIN")], relay.commands())
+        # A next hop with a password but no verified TLS is named at start.
+        warned = [l for l in svc.log_lines() if l["event"] == "sasl_tls_not_verified"]
+        self.assertEqual([(l["nexthop"], l["tls_level"]) for l in warned], [("relay.example.test", "none")])
+        with open(svc.log_path) as f:
+            self.assertNotIn("s3cret", f.read())
+        policy = os.path.join(workdir, "tls_policy")
+        with open(policy, "w") as f:
+            f.write("relay.example.test  secure\n")
+        secure = DeliverySvc(procs, workdir, ["smtp_sasl_auth_enable=yes", "smtp_sasl_password_maps=texthash:" + table,
+                                              "smtp_tls_policy_maps=texthash:" + policy])
+        self.assertEqual([l for l in secure.log_lines() if l["event"] == "sasl_tls_not_verified"], [])
 
 
 if __name__ == "__main__":
