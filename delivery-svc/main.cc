@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "absl/strings/str_cat.h"
+#include "common/cli/default_endpoints.h"
 #include "common/cli/service_command_line.h"
 #include "common/config/config_reader.h"
 #include "common/grpc/server_runner.h"
@@ -22,7 +23,8 @@
 int main(int argc, char** argv) {
   mxd::BlockTerminationSignals();
   int exit_code = 0;
-  auto cmd = mxd::ParseServiceCommandLine(argc, argv, "delivery-svc", "127.0.0.1:10052", {}, &exit_code);
+  auto cmd =
+      mxd::ParseServiceCommandLine(argc, argv, "delivery-svc", mxd::kDefaultDeliveryEndpoint, {}, &exit_code);
   if (!cmd) return exit_code;
   auto settings = mxd::DeliverySettings::FromConfig(cmd->config);
   if (!settings.ok()) {

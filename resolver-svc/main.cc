@@ -5,6 +5,7 @@
 #include <iostream>
 #include <thread>
 
+#include "common/cli/default_endpoints.h"
 #include "common/cli/service_command_line.h"
 #include "common/config/config_reader.h"
 #include "common/grpc/server_runner.h"
@@ -22,7 +23,7 @@ int main(int argc, char** argv) {
   mxd::BlockTerminationSignals();
   int exit_code = 0;
   auto cmd = mxd::ParseServiceCommandLine(
-      argc, argv, "resolver-svc", "127.0.0.1:10051",
+      argc, argv, "resolver-svc", mxd::kDefaultResolverEndpoint,
       {{"dns-server", true, false,
         "DNS server(s) HOST:PORT[,HOST:PORT...], [::1]:53 for IPv6 (default: /etc/resolv.conf)"}},
       &exit_code);

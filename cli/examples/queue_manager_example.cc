@@ -28,6 +28,7 @@
 #include "cli/client/delivery_router.h"
 #include "cli/client/resolve_client.h"
 #include "common/cli/arguments.h"
+#include "common/cli/default_endpoints.h"
 #include "common/config/time_value.h"
 
 namespace {
@@ -84,8 +85,8 @@ int main(int argc, char** argv) {
                  "[--max-attempts N] [--retry-delay TIME] QUEUE_DIR\n");
     return EX_USAGE;
   }
-  mxd::client::ResolveClient resolver(args->GetOr("resolver", "127.0.0.1:10051"));
-  auto router = mxd::client::DeliveryRouter::Create(args->GetOr("delivery", "127.0.0.1:10052"));
+  mxd::client::ResolveClient resolver(args->GetOr("resolver", mxd::kDefaultResolverEndpoint));
+  auto router = mxd::client::DeliveryRouter::Create(args->GetOr("delivery", mxd::kDefaultDeliveryEndpoint));
   if (!router.ok()) return EX_USAGE;
 
   // Long enough for the service's worst case (Postfix's default timeouts).

@@ -1,5 +1,5 @@
 // mxctl deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP]
-//               [--resolver HOST:PORT] [--delivery HOST:PORT] [--json]
+//               [--resolver TARGET] [--delivery TARGET] [--json]
 //               [--timeout TIME] [--queue-id ID] [DSN and SMTPUTF8 options] [FILE|-]
 //
 // Resolves the next hop, delivers the message and prints one line per
@@ -27,6 +27,7 @@
 #include "cli/client/resolve_client.h"
 #include "cli/mxctl/commands.h"
 #include "common/cli/arguments.h"
+#include "common/cli/default_endpoints.h"
 #include "common/config/time_value.h"
 #include "common/log/json_log.h"
 
@@ -37,7 +38,7 @@ using client::DeliverOutcome;
 
 constexpr char kUsage[] =
     "usage: mxctl deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP]\n"
-    "                     [--resolver HOST:PORT] [--delivery HOST:PORT] [--json]\n"
+    "                     [--resolver TARGET] [--delivery TARGET] [--json]\n"
     "                     [--timeout TIME | --config MAIN.CF]\n"
     "                     [--queue-id ID] [--smtputf8] [--notify NEVER|SUCCESS,FAILURE,DELAY]\n"
     "                     [--orcpt TYPE;ADDRESS ...] [--ret FULL|HDRS] [--envid ID] [--arrival-time "
@@ -271,7 +272,7 @@ int RunDeliver(const std::vector<std::string>& args) {
   env.smtputf8 = parsed->Has("smtputf8") || NeedsSmtpUtf8(env.sender);
   for (const std::string& r : rcpts) env.smtputf8 |= NeedsSmtpUtf8(r);
   const client::ChannelSecurity security = Security(*parsed);
-  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"), security);
+  client::ResolveClient resolver(parsed->GetOr("resolver", kDefaultResolverEndpoint), security);
   auto resolved = resolver.Resolve(nexthop, std::min(*timeout, absl::Minutes(1)));
   if (!resolved.ok()) {
     const bool bad = resolved.status().code() == absl::StatusCode::kInvalidArgument;  // a malformed next hop
@@ -295,7 +296,7 @@ int RunDeliver(const std::vector<std::string>& args) {
   client::ChannelSecurity delivery_security = security;
   delivery_security.server_name = parsed->GetOr("delivery-server-name", "");
   auto router =
-      client::DeliveryRouter::Create(parsed->GetOr("delivery", "127.0.0.1:10052"), delivery_security);
+      client::DeliveryRouter::Create(parsed->GetOr("delivery", kDefaultDeliveryEndpoint), delivery_security);
   if (!router.ok()) {
     return Failed(json, "--delivery", router.status(),
                   router.status().code() == absl::StatusCode::kInvalidArgument ? EX_USAGE : EX_TEMPFAIL);

@@ -14,9 +14,11 @@ namespace mxd::mxctl {
 constexpr char kMainUsage[] =
     "usage: mxctl COMMAND [options]\n"
     "commands:\n"
-    "  resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]\n"
-    "  deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP] [--resolver HOST:PORT]\n"
-    "          [--delivery HOST:PORT] [--json] [--timeout TIME] [--queue-id ID] [FILE|-]\n"
+    "  resolve NEXTHOP [--resolver TARGET] [--json] [--timeout TIME]\n"
+    "  deliver --from SENDER --to RCPT [--to RCPT ...] [--nexthop NEXTHOP] [--resolver TARGET]\n"
+    "          [--delivery TARGET] [--json] [--timeout TIME] [--queue-id ID] [FILE|-]\n"
+    "TARGET is HOST:PORT or unix:/path (default unix:/run/mxd/resolver.sock and\n"
+    "unix:/run/mxd/delivery.sock); --delivery takes several, or dns:NAME:PORT;\n"
     "both take --tls-ca FILE --tls-cert FILE --tls-key FILE for services that require mutual TLS;\n"
     "mxctl COMMAND --help shows all of a command's options; mxctl --version\n";
 

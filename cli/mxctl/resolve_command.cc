@@ -1,4 +1,4 @@
-// mxctl resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]
+// mxctl resolve NEXTHOP [--resolver TARGET] [--json] [--timeout TIME]
 #include <sysexits.h>
 
 #include <cstdio>
@@ -10,6 +10,7 @@
 #include "cli/client/resolve_client.h"
 #include "cli/mxctl/commands.h"
 #include "common/cli/arguments.h"
+#include "common/cli/default_endpoints.h"
 #include "common/config/time_value.h"
 #include "common/log/json_log.h"
 
@@ -17,7 +18,7 @@ namespace mxd::mxctl {
 namespace {
 
 constexpr char kUsage[] =
-    "usage: mxctl resolve NEXTHOP [--resolver HOST:PORT] [--json] [--timeout TIME]\n"
+    "usage: mxctl resolve NEXTHOP [--resolver TARGET] [--json] [--timeout TIME]\n"
     "                     [--tls-ca FILE --tls-cert FILE --tls-key FILE]";
 
 using client::ResolveResult;
@@ -88,7 +89,7 @@ int RunResolve(const std::vector<std::string>& args) {
   if (!timeout.ok()) return UsageError(absl::StrCat("--timeout: ", timeout.status().message()), kUsage);
 
   const std::string& nexthop = parsed->positional[0];
-  client::ResolveClient resolver(parsed->GetOr("resolver", "127.0.0.1:10051"), Security(*parsed));
+  client::ResolveClient resolver(parsed->GetOr("resolver", kDefaultResolverEndpoint), Security(*parsed));
   auto result = resolver.Resolve(nexthop, *timeout);
   if (!result.ok()) {
     // A malformed next hop is bad data (65), as from mxctl deliver.

@@ -81,11 +81,26 @@ bool IsLocalOnly(const std::string& listen) {
   return host == "::1" || host == "localhost";
 }
 
-// A Unix socket for the queue managers' group only (mode 0660).
-absl::Status RestrictUnixSocket(const std::string& listen, const std::string& group) {
-  if (!absl::StartsWith(listen, "unix:")) return absl::OkStatus();
+// "unix:/run/mxd/x.sock" -> "/run/mxd/x.sock"; "" for other addresses.
+std::string UnixSocketPath(const std::string& listen) {
+  if (!absl::StartsWith(listen, "unix:")) return "";
   std::string path = listen.substr(5);
   if (absl::StartsWith(path, "//")) path = path.substr(2);  // unix:///abs/path
+  return path;
+}
+
+// The default socket lives in /run/mxd: made (mode 0755) when missing.
+void MakeSocketDirectory(const std::string& listen) {
+  const std::string path = UnixSocketPath(listen);
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos || slash == 0) return;
+  mkdir(path.substr(0, slash).c_str(), 0755);  // EEXIST is fine; a real failure shows at bind
+}
+
+// A Unix socket for the queue managers' group only (mode 0660).
+absl::Status RestrictUnixSocket(const std::string& listen, const std::string& group) {
+  const std::string path = UnixSocketPath(listen);
+  if (path.empty()) return absl::OkStatus();
   if (!group.empty()) {
     struct group* g = getgrnam(group.c_str());
     if (g == nullptr)
@@ -206,13 +221,17 @@ int RunGrpcServer(const ServerOptions& options) {
   }
   grpc::ServerBuilder builder;
   int port = 0;
+  MakeSocketDirectory(options.listen);
   builder.AddListeningPort(options.listen, *credentials, &port);
   for (grpc::Service* s : options.services) builder.RegisterService(s);
   std::unique_ptr<grpc::Server> server = builder.BuildAndStart();
   if (server == nullptr || port == 0) {
     LogError("listen_failed", {{"program", options.program},
                                {"listen", options.listen},
-                               {"error", "cannot bind the listen address"}});
+                               {"error", UnixSocketPath(options.listen).empty()
+                                             ? "cannot bind the listen address"
+                                             : "cannot bind the listen address (may this user create the "
+                                               "socket there?)"}});
     return EX_UNAVAILABLE;
   }
   if (absl::Status s = RestrictUnixSocket(options.listen, options.unix_socket_group); !s.ok()) {

@@ -183,6 +183,20 @@ class ListenerPolicy(unittest.TestCase):
         with open(log) as f:
             self.assertIn('"event":"plaintext_grpc"', f.read())
 
+    def test_the_defaults_are_unix_sockets(self):
+        for program, sock in (("resolver-svc", "unix:/run/mxd/resolver.sock"),
+                              ("delivery-svc", "unix:/run/mxd/delivery.sock")):
+            r = subprocess.run([os.path.join(BIN, program), "--help"], capture_output=True, text=True, timeout=10)
+            self.assertEqual(r.returncode, 0)
+            self.assertIn("(default %s)" % sock, r.stdout)
+        r = subprocess.run([os.path.join(BIN, "mxctl"), "--help"], capture_output=True, text=True, timeout=10)
+        self.assertIn("default unix:/run/mxd/resolver.sock and\nunix:/run/mxd/delivery.sock", r.stdout)
+        # A unix: target nobody listens on is unavailable (75), as a port is.
+        r = subprocess.run([os.path.join(BIN, "mxctl"), "resolve", "[192.0.2.1]", "--resolver",
+                            "unix:" + os.path.join(self.dir, "none.sock"), "--timeout", "2s"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 75)
+
     def test_a_unix_socket_for_the_queue_managers_group(self):
         sock = os.path.join(self.dir, "resolver.sock")
         start_service(self.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "unix:" + sock, "--port-file",

@@ -1,8 +1,8 @@
 #!/usr/bin/python3
 """Resolve a next hop and deliver one message through mxd, from Python.
 
-    PYTHONPATH=build/python python3 mxd_deliver.py --resolver 127.0.0.1:10051 \\
-        --delivery 127.0.0.1:10052 --from alice@example.org --to bob@example.com message.eml
+    PYTHONPATH=build/python python3 mxd_deliver.py --resolver unix:/run/mxd/resolver.sock \\
+        --delivery unix:/run/mxd/delivery.sock --from alice@example.org --to bob@example.com message.eml
 
 Uses Debian's python3-grpcio and the stubs generated from proto/ (the build
 writes them to build/python; docs/clients.md shows the protoc command).
@@ -24,8 +24,8 @@ CHUNK = 64 * 1024
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--resolver", default="127.0.0.1:10051")
-    ap.add_argument("--delivery", default="127.0.0.1:10052")
+    ap.add_argument("--resolver", default="unix:/run/mxd/resolver.sock")
+    ap.add_argument("--delivery", default="unix:/run/mxd/delivery.sock")
     ap.add_argument("--from", dest="sender", required=True)
     ap.add_argument("--to", action="append", required=True)
     ap.add_argument("--nexthop")
