@@ -19,6 +19,7 @@ Answers by the first label of the name asked (zone fault.test):
                only address is 127.0.0.1, ::ffff:127.0.0.1, 0.0.0.0, 169.254.169.254
   mixed.*      MX 10 mixedhost.fault.test: A 127.0.0.1 and A 192.0.2.55
   manymx.*     1000 MX records (mx-D-N.fault.test, preference 10+N), over TCP
+               (also *.manymx.*, for as many distinct domains as wanted)
   manyaddr.*   MX 10 bigaddr.fault.test, which has 2000 A records (198.18.0.0/15)
 A UDP answer bigger than the client's EDNS buffer (else 512 octets) is sent
 truncated (TC=1), as a server would.
@@ -49,7 +50,10 @@ def answer(request, transport, log_path):
     qtype = QTYPE[q.qtype]
     with LOG_LOCK, open(log_path, "a") as f:
         f.write("%s %s %s\n" % (name, qtype, transport))
-    label = name.split(".")[0]
+    labels = name.split(".")
+    label = labels[0]
+    if len(labels) > 1 and labels[1] in ("manymx", "manyaddr"):  # d0.manymx... for distinct names
+        label = labels[1]
     reply = request.reply()
     if label == "drop":
         return None
