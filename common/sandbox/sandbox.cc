@@ -88,35 +88,35 @@ int AddRule(scmp_filter_ctx ctx, const SyscallRule& r, int nr) {
       for (int family : AllowedSocketFamilies()) {
         highest = std::max(highest, family);
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-                                   SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)))) != 0)
+                                   SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family), 0))) != 0)
           return rc;
       }
       for (int family = 0; family <= highest; ++family) {
         const auto& allowed = AllowedSocketFamilies();
         if (std::find(allowed.begin(), allowed.end(), family) != allowed.end()) continue;
         rc = seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
-                              SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family)));
+                              SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(family), 0));
         if (rc != 0) return rc;
       }
       return seccomp_rule_add(ctx, SCMP_ACT_ERRNO(EAFNOSUPPORT), nr, 1,
-                              SCMP_A0(SCMP_CMP_GT, static_cast<scmp_datum_t>(highest)));
+                              SCMP_A0(SCMP_CMP_GT, static_cast<scmp_datum_t>(highest), 0));
     }
     case Args::kIoctlRequests:
       for (unsigned long request : AllowedIoctlRequests()) {
-        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, request))) != 0)
+        if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A1(SCMP_CMP_EQ, request, 0))) != 0)
           return rc;
       }
       return 0;
     case Args::kPrctlOptions:
       for (int option : AllowedPrctlOptions()) {
         if ((rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-                                   SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(option)))) != 0)
+                                   SCMP_A0(SCMP_CMP_EQ, static_cast<scmp_datum_t>(option), 0))) != 0)
           return rc;
       }
       return 0;
     case Args::kOwnProcess:
       return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1,
-                              SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(getpid())));
+                              SCMP_A0(SCMP_CMP_EQ, static_cast<uint64_t>(getpid()), 0));
   }
   return -EINVAL;
 }
