@@ -74,17 +74,20 @@ mxd       unix  -       n       n       -       -       pipe
 
     def received(self):
         """(recipients, content) of every message the receiver accepted."""
-        out, rcpts = [], []
+        # Postfix runs one mxctl per recipient in parallel, so the record
+        # interleaves connections: keep each connection's recipients apart.
+        out, rcpts_by_conn = [], {}
         for e in self.receiver.new_events():
+            rcpts = rcpts_by_conn.setdefault(e["conn"], [])
             if e["event"] == "command" and e["line"].startswith("RCPT TO:"):
                 rcpts.append(e["line"][9:].split(">")[0])  # parameters (ORCPT) may follow
             if e["event"] == "command" and e["line"].startswith("MAIL FROM"):
-                rcpts = []
+                rcpts.clear()
             if e["event"] == "data":
                 raw = base64.b64decode(e["raw"])
                 # Undo dot-stuffing to get the message as Postfix handed it over.
                 lines = raw.split(b"\r\n")
-                out.append((rcpts, b"\r\n".join(l[1:] if l.startswith(b".") else l for l in lines)))
+                out.append((list(rcpts), b"\r\n".join(l[1:] if l.startswith(b".") else l for l in lines)))
         return out
 
     def queue(self):
