@@ -4,9 +4,12 @@ giving one object even when a call fails."""
 import json
 import os
 import subprocess
+import time
 import unittest
 
-from delivery_harness import BIN, DeliverySvc, FaultServer, Processes, free_port, start_service, tempdir
+from delivery_harness import (BIN, HERE, LOOPBACK_ZONES, DeliverySvc, FaultServer, Processes, free_port,
+                              sanitizer_run_argv_env, start_service, tempdir)
+from resolver_harness import Nsd
 
 PROGRAMS = ["resolver-svc", "delivery-svc", "mxctl", "mxd-mime-convert", "mxd-seccomp-profile",
             "queue_manager_example"]
@@ -112,6 +115,92 @@ class MxctlJson(unittest.TestCase):
                 out = json.loads(r.stdout)
                 self.assertEqual(out["error"]["code"], "INVALID_ARGUMENT")
                 self.assertIn("a..b", out["error"]["message"])
+
+
+class ScriptsRun(unittest.TestCase):
+    """scripts/run, the README's first command, with the binaries this test
+    run built (MXD_BIN_DIR) and its sockets in a private directory."""
+
+    def setUp(self):
+        self.procs = Processes()
+        self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
+
+    def children(self, pid):
+        """{program name: argv} of the processes whose parent is `pid`."""
+        out = {}
+        for entry in os.listdir("/proc"):
+            if not entry.isdigit():
+                continue
+            try:
+                with open("/proc/%s/stat" % entry) as f:
+                    ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+                with open("/proc/%s/cmdline" % entry, "rb") as f:
+                    argv = [a.decode() for a in f.read().split(b"\0")[:-1]]
+            except (OSError, IndexError, ValueError):
+                continue  # gone meanwhile
+            if ppid == pid and argv:
+                out[os.path.basename(argv[0])] = (int(entry), argv)
+        return out
+
+    def test_dns_server_goes_to_resolver_svc_only_and_both_serve(self):
+        nsd = Nsd(self.procs, self.dir)
+        sink = FaultServer(self.procs, self.dir, {})
+        run_dir = os.path.join(self.dir, "run")
+        spool = os.path.join(self.dir, "spool")
+        os.makedirs(spool)
+        os.chmod(spool, 0o1777)
+        os.chmod(self.dir, 0o755)  # the services drop root; they read the route key in run_dir
+        argv = [os.path.join(HERE, "..", "..", "scripts", "run"), "--dns-server", "127.0.0.1:%d" % nsd.port,
+                "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES,
+                "-o", "delivery_spool_directory=" + spool, "-o", "smtp_helo_name=client.mxd.test"]
+        argv, env = sanitizer_run_argv_env(argv, False)
+        env = dict(env or os.environ, MXD_BIN_DIR=BIN, MXD_RUN_DIR=run_dir)
+        log_path = os.path.join(self.dir, "run.log")
+        with open(log_path, "w") as log:
+            run = self.procs.start(argv, stdout=log, stderr=subprocess.STDOUT, env=env)
+        sockets = [os.path.join(run_dir, n) for n in ("resolver.sock", "delivery.sock")]
+        deadline = time.time() + 30
+        while not all(os.path.exists(s) for s in sockets):
+            if run.poll() is not None or time.time() > deadline:
+                with open(log_path) as f:
+                    self.fail("scripts/run exited %s: %s" % (run.poll(), f.read()))
+            time.sleep(0.05)
+
+        kids = self.children(run.pid)
+        self.assertEqual(sorted(kids), ["delivery-svc", "resolver-svc"], kids)
+        resolver_argv, delivery_argv = kids["resolver-svc"][1], kids["delivery-svc"][1]
+        self.assertIn("--dns-server", resolver_argv)
+        self.assertIn("127.0.0.1:%d" % nsd.port, resolver_argv)
+        self.assertNotIn("--dns-server", delivery_argv)
+        for service_argv in (resolver_argv, delivery_argv):  # the rest goes to both, with the route key
+            self.assertIn("route_key_file=" + os.path.join(run_dir, "route.key"), service_argv)
+            self.assertIn("smtp_helo_name=client.mxd.test", service_argv)
+
+        # The resolver asks nsd (example.test's MX hosts), and a message goes
+        # through both sockets with a route set signed by one and checked by
+        # the other.
+        mxctl = os.path.join(BIN, "mxctl")
+        r = subprocess.run([mxctl, "resolve", "example.test", "--resolver", "unix:" + sockets[0], "--json"],
+                           capture_output=True, text=True, timeout=30)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        hosts = [route["host"] for route in json.loads(r.stdout)["routes"]]
+        self.assertEqual(sorted(hosts[:2]), ["mx1.example.test", "mx2.example.test"])  # equal preference
+        self.assertEqual(hosts[2:], ["mx3.example.test"])
+        r = subprocess.run([mxctl, "deliver", "--resolver", "unix:" + sockets[0], "--delivery", "unix:" + sockets[1],
+                            "--from", "a@mxd.test", "--to", "b@mxd.test", "--nexthop", "[127.0.0.1]:%d" % sink.port,
+                            "-"], input=b"Subject: run\r\n\r\nhi\r\n", capture_output=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(sink.data(), [b"Subject: run\r\n\r\nhi\r\n"])
+
+        # SIGTERM to scripts/run stops both services.
+        run.terminate()
+        run.wait(timeout=20)
+        for name, (pid, _) in kids.items():
+            deadline = time.time() + 10
+            while os.path.exists("/proc/%d" % pid) and time.time() < deadline:
+                time.sleep(0.05)
+            self.assertFalse(os.path.exists("/proc/%d" % pid), name + " still runs")
 
 
 if __name__ == "__main__":
