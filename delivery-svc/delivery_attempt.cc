@@ -206,7 +206,7 @@ size_t DeliveryAttempt::CurrentGroup() const {
 // log (debug_peer_level >= 1).
 void DeliveryAttempt::LogDebugPeer(const SmtpSession& s) const {
   if (settings_->debug_peer_level < 1 || settings_->debug_peer_list.empty() ||
-      !PeerMatches(settings_->debug_peer_list, s.peer().host, s.peer().ip)) {
+      !settings_->debug_peer_list.Matches(s.peer().host, s.peer().ip)) {
     return;
   }
   const std::string peer = s.peer().Name();

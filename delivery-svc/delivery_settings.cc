@@ -75,7 +75,7 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
   d.reuse_time_limit = c.GetTime("smtp_connection_reuse_time_limit");
   d.mx_address_limit = static_cast<size_t>(c.GetInt("smtp_mx_address_limit"));
   d.mx_session_limit = static_cast<size_t>(c.GetInt("smtp_mx_session_limit"));
-  d.debug_peer_list = c.GetList("debug_peer_list");
+  d.debug_peer_list = PeerList(c.GetList("debug_peer_list"));
   d.debug_peer_level = static_cast<int>(c.GetInt("debug_peer_level"));
   d.session_limit = static_cast<size_t>(c.GetInt("delivery_session_limit"));
   d.pending_request_limit = static_cast<size_t>(c.GetInt("delivery_pending_request_limit"));

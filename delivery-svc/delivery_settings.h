@@ -11,6 +11,7 @@
 #include "common/config/delivery_time_budget.h"
 #include "common/config/lookup_table.h"
 #include "common/security/route_signature.h"
+#include "delivery-svc/peer_match.h"
 #include "delivery-svc/sasl_client.h"
 #include "delivery-svc/smtp_session.h"
 #include "delivery-svc/tls_client_context.h"
@@ -28,7 +29,7 @@ struct DeliverySettings {
   absl::Duration reuse_time_limit = absl::Seconds(300);
   size_t mx_address_limit = 5;
   size_t mx_session_limit = 2;
-  std::vector<std::string> debug_peer_list;
+  PeerList debug_peer_list;
   int debug_peer_level = 2;
   size_t session_limit = 1000;
   size_t pending_request_limit = 10000;

@@ -2,24 +2,27 @@
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
-#include "common/net/ip_network.h"
 
 namespace mxd {
-namespace {
 
-bool InNetwork(const std::string& pattern, const std::string& ip) {
-  absl::StatusOr<IpNetwork> net = IpNetwork::Parse(pattern);
-  return net.ok() && net->Contains(ip);
+PeerList::PeerList(const std::vector<std::string>& patterns) {
+  for (const std::string& raw : patterns) {
+    std::string p = absl::AsciiStrToLower(raw);
+    if (p.empty()) continue;
+    if (absl::StatusOr<IpNetwork> net = IpNetwork::Parse(p); net.ok()) {
+      networks_.push_back(*std::move(net));
+    } else {
+      names_.push_back(std::move(p));
+    }
+  }
 }
 
-}  // namespace
-
-bool PeerMatches(const std::vector<std::string>& patterns, const std::string& host, const std::string& ip) {
+bool PeerList::Matches(const std::string& host, const std::string& ip) const {
+  for (const IpNetwork& net : networks_) {
+    if (net.Contains(ip)) return true;
+  }
   const std::string h = absl::AsciiStrToLower(host);
-  for (const std::string& raw : patterns) {
-    const std::string p = absl::AsciiStrToLower(raw);
-    if (p.empty()) continue;
-    if (InNetwork(p, ip)) return true;
+  for (const std::string& p : names_) {
     if (p[0] == '.') {
       if (absl::EndsWith(h, p)) return true;
     } else if (h == p || absl::EndsWith(h, "." + p)) {

@@ -57,12 +57,12 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
   grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
   for (const auto& [path, out] :
-       {std::pair{o.tls_cert, &pair.cert_chain}, std::pair{o.tls_key, &pair.private_key},
-        std::pair{o.tls_client_ca, &ssl.pem_root_certs}}) {
+       {std::pair{o.tls_cert, &pair.cert_chain}, std::pair{o.tls_key, &pair.private_key}}) {
     if (!ReadFile(path, out) || out->empty()) {
       return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
     }
   }
+  ssl.pem_root_certs = o.tls_client_ca_pem;
   ssl.pem_key_cert_pairs.push_back(pair);
   return grpc::SslServerCredentials(ssl);
 }
@@ -171,12 +171,12 @@ ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandL
   o.unix_socket_group = cmd.config.GetString("grpc_unix_socket_group");
   o.shutdown_grace = cmd.config.GetTime("shutdown_grace_time");
   if (!o.tls_client_ca.empty()) {
-    std::string pem;
-    if (!ReadFile(o.tls_client_ca, &pem)) {
+    if (!ReadFile(o.tls_client_ca, &o.tls_client_ca_pem)) {
       o.setup_error = absl::InvalidArgumentError(absl::StrCat("cannot read ", o.tls_client_ca));
       return o;
     }
-    absl::StatusOr<std::shared_ptr<const CallerCheck>> check = CallerCheck::FromPem(pem, program);
+    absl::StatusOr<std::shared_ptr<const CallerCheck>> check =
+        CallerCheck::FromPem(o.tls_client_ca_pem, program);
     if (check.ok()) {
       o.caller_check = *std::move(check);
     } else {

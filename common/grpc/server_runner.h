@@ -45,6 +45,7 @@ struct ServerOptions {
   // handshake asks for a certificate, this decides). When it could not be
   // built, `setup_error` says why and the server does not start.
   std::shared_ptr<const CallerCheck> caller_check;
+  std::string tls_client_ca_pem;  // the CA file, read once for both uses
   absl::Status setup_error;
   // Runs once the server listens (threads started, port written): the
   // sandbox goes on here. An error stops the server.
