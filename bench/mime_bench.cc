@@ -1,5 +1,5 @@
 // mime_bench: throughput of the 8BITMIME-to-7BIT conversion
-// (delivery-svc/mime_converter.h) on messages generated in memory, fed in
+// (delivery-svc/mime/mime_converter.h) on messages generated in memory, fed in
 // 64 KiB chunks as the delivery service reads the spool. Prints, per
 // message shape, the median of 5 runs of each pass. MB = 10^6 octets.
 //
@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "absl/strings/str_cat.h"
-#include "delivery-svc/mime_converter.h"
+#include "delivery-svc/mime/mime_converter.h"
 
 namespace {
 

@@ -13,12 +13,12 @@
 #include "common/net/event_loop.h"
 #include "common/net/open_file_limit.h"
 #include "common/sandbox/sandbox.h"
-#include "delivery-svc/concurrency_limiter.h"
-#include "delivery-svc/connection_cache.h"
-#include "delivery-svc/delivery_reload.h"
-#include "delivery-svc/delivery_service.h"
-#include "delivery-svc/delivery_settings.h"
-#include "delivery-svc/message_spool.h"
+#include "delivery-svc/engine/concurrency_limiter.h"
+#include "delivery-svc/engine/connection_cache.h"
+#include "delivery-svc/engine/delivery_settings.h"
+#include "delivery-svc/engine/message_spool.h"
+#include "delivery-svc/grpc/delivery_reload.h"
+#include "delivery-svc/grpc/delivery_service.h"
 
 int main(int argc, char** argv) {
   mxd::BlockTerminationSignals();

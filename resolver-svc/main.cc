@@ -11,13 +11,13 @@
 #include "common/grpc/server_runner.h"
 #include "common/log/json_log.h"
 #include "common/sandbox/sandbox.h"
-#include "resolver-svc/dns_cache.h"
-#include "resolver-svc/dns_client.h"
-#include "resolver-svc/native_host_lookup.h"
-#include "resolver-svc/resolver_reload.h"
-#include "resolver-svc/resolver_service.h"
-#include "resolver-svc/resolver_settings.h"
-#include "resolver-svc/route_lookup.h"
+#include "resolver-svc/dns/dns_cache.h"
+#include "resolver-svc/dns/dns_client.h"
+#include "resolver-svc/dns/native_host_lookup.h"
+#include "resolver-svc/grpc/resolver_reload.h"
+#include "resolver-svc/grpc/resolver_service.h"
+#include "resolver-svc/routes/resolver_settings.h"
+#include "resolver-svc/routes/route_lookup.h"
 
 int main(int argc, char** argv) {
   mxd::BlockTerminationSignals();

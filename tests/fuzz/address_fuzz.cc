@@ -2,7 +2,7 @@
 // characters, fits the limits, and (without SMTPUTF8) is ASCII; whatever the
 // ORCPT check accepts has no control characters and no space in its address
 // type (the address part is xtext-encoded when sent; the type is not).
-#include "delivery-svc/envelope_check.h"
+#include "delivery-svc/smtp/envelope_check.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace {

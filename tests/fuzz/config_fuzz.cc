@@ -2,8 +2,8 @@
 // tables and the TLS policy entries read from them.
 #include "common/config/lookup_table.h"
 #include "common/config/main_cf_parser.h"
-#include "delivery-svc/tls_policy.h"
-#include "delivery-svc/tls_protocols.h"
+#include "delivery-svc/tls/tls_policy.h"
+#include "delivery-svc/tls/tls_protocols.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,7 +1,7 @@
 // The DATA encoder: whatever the content and however it is split, the wire
 // form has only CRLF line breaks, every line within the limit, and no line
 // that is a lone "." (the content can never end DATA early).
-#include "delivery-svc/data_encoder.h"
+#include "delivery-svc/smtp/data_encoder.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -17,8 +17,8 @@
 
 #include "common/log/json_log.h"
 #include "common/text/printable.h"
-#include "delivery-svc/deliver_response.h"
-#include "delivery-svc/smtp_session.h"
+#include "delivery-svc/grpc/deliver_response.h"
+#include "delivery-svc/smtp/smtp_session.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/memory_content.h"
 

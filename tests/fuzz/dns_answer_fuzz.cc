@@ -3,7 +3,7 @@
 #include <ares.h>
 #include <arpa/nameser.h>
 
-#include "resolver-svc/dns_answer.h"
+#include "resolver-svc/dns/dns_answer.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

@@ -1,6 +1,6 @@
 // The MIME converter on arbitrary content: the scan and the conversion never
 // crash, and the output does not depend on how the content is split.
-#include "delivery-svc/mime_converter.h"
+#include "delivery-svc/mime/mime_converter.h"
 #include "tests/fuzz/fuzz_input.h"
 
 namespace {

@@ -1,8 +1,8 @@
 // The SMTP reply parser (OpenSMTPD's CVE-2020-8794 class: hostile multi-line
 // replies) and the EHLO keyword parser on top of it. Input: split sizes and
 // server bytes interleaved.
-#include "delivery-svc/ehlo_features.h"
-#include "delivery-svc/smtp_reply.h"
+#include "delivery-svc/smtp/ehlo_features.h"
+#include "delivery-svc/smtp/smtp_reply.h"
 #include "tests/fuzz/fuzz_input.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {

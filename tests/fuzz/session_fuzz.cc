@@ -3,7 +3,7 @@
 // handshake results and AUTH, with a two-recipient message. Invariants:
 // a finished message has exactly one outcome per recipient, and nothing is
 // "delivered" unless a 2xx reply came after the end of the content.
-#include "delivery-svc/smtp_session.h"
+#include "delivery-svc/smtp/smtp_session.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/memory_content.h"
 

@@ -1,4 +1,4 @@
-"""8BITMIME-to-7BIT conversion (delivery-svc/mime_converter.h) over a corpus of
+"""8BITMIME-to-7BIT conversion (delivery-svc/mime/mime_converter.h) over a corpus of
 real-world-shaped messages (mime_corpus/*.eml), through mxd-mime-convert.
 
 Each converted message must be 7-bit, CRLF only, lines of at most 998

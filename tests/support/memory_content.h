@@ -5,7 +5,7 @@
 #include <string>
 #include <utility>
 
-#include "delivery-svc/smtp_session.h"
+#include "delivery-svc/smtp/message.h"
 
 namespace mxd::testing_support {
 

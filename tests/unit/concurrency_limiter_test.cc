@@ -1,4 +1,4 @@
-#include "delivery-svc/concurrency_limiter.h"
+#include "delivery-svc/engine/concurrency_limiter.h"
 
 #include <string>
 #include <vector>

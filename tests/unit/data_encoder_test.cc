@@ -1,4 +1,4 @@
-#include "delivery-svc/data_encoder.h"
+#include "delivery-svc/smtp/data_encoder.h"
 
 #include "gtest/gtest.h"
 

@@ -1,5 +1,5 @@
 // ParseDnsAnswer on DNS messages built byte by byte, as a server would send.
-#include "resolver-svc/dns_answer.h"
+#include "resolver-svc/dns/dns_answer.h"
 
 #include <ares.h>
 #include <arpa/nameser.h>

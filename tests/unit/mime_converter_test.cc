@@ -1,4 +1,4 @@
-#include "delivery-svc/mime_converter.h"
+#include "delivery-svc/mime/mime_converter.h"
 
 #include <random>
 #include <vector>

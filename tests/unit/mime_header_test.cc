@@ -1,4 +1,4 @@
-#include "delivery-svc/mime_header.h"
+#include "delivery-svc/mime/mime_header.h"
 
 #include "gtest/gtest.h"
 

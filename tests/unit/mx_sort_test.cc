@@ -1,10 +1,10 @@
-#include "resolver-svc/mx_sort.h"
+#include "resolver-svc/routes/mx_sort.h"
 
 #include <set>
 
 #include "absl/random/random.h"
 #include "gtest/gtest.h"
-#include "resolver-svc/own_addresses.h"
+#include "resolver-svc/routes/own_addresses.h"
 
 namespace mxd {
 namespace {

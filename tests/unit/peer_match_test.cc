@@ -1,4 +1,4 @@
-#include "delivery-svc/peer_match.h"
+#include "delivery-svc/engine/peer_match.h"
 
 #include "gtest/gtest.h"
 

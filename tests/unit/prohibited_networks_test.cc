@@ -1,4 +1,4 @@
-#include "resolver-svc/prohibited_networks.h"
+#include "resolver-svc/routes/prohibited_networks.h"
 
 #include <gtest/gtest.h>
 

@@ -1,4 +1,4 @@
-#include "delivery-svc/quoted_printable.h"
+#include "delivery-svc/mime/quoted_printable.h"
 
 #include <random>
 

@@ -1,6 +1,6 @@
 // The SASL client (GNU SASL): security options, mechanism choice, and
 // whole exchanges against GNU SASL's own server side as the peer.
-#include "delivery-svc/sasl_client.h"
+#include "delivery-svc/sasl/sasl_client.h"
 
 #include <gsasl.h>
 

@@ -1,6 +1,6 @@
-#include "delivery-svc/smtp_reply.h"
+#include "delivery-svc/smtp/smtp_reply.h"
 
-#include "delivery-svc/ehlo_features.h"
+#include "delivery-svc/smtp/ehlo_features.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,5 +1,5 @@
 // The SMTP session state machine, with the test playing the server.
-#include "delivery-svc/smtp_session.h"
+#include "delivery-svc/smtp/smtp_session.h"
 
 #include <random>
 

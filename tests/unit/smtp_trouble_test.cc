@@ -1,4 +1,4 @@
-#include "delivery-svc/smtp_trouble.h"
+#include "delivery-svc/smtp/smtp_trouble.h"
 
 #include <gtest/gtest.h>
 

@@ -1,12 +1,12 @@
 // TLS policy: security levels, smtp_tls_policy_maps lookups and errors,
 // Postfix protocol and cipher-grade syntax, certificate reference names;
 // and the Postfix lookup-table format they are read from.
-#include "delivery-svc/tls_policy.h"
+#include "delivery-svc/tls/tls_policy.h"
 
 #include <openssl/ssl.h>
 
 #include "common/config/lookup_table.h"
-#include "delivery-svc/tls_protocols.h"
+#include "delivery-svc/tls/tls_protocols.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 

@@ -1,7 +1,7 @@
 // TlsStream and TlsClientContext against an in-process OpenSSL server over
 // memory BIOs: handshakes, the verification classes each security level
 // relies on, SNI, and session resumption. No sockets.
-#include "delivery-svc/tls_stream.h"
+#include "delivery-svc/tls/tls_stream.h"
 
 #include <gtest/gtest.h>
 #include <openssl/err.h>
@@ -9,7 +9,7 @@
 #include <atomic>
 #include <thread>
 
-#include "delivery-svc/tls_client_context.h"
+#include "delivery-svc/tls/tls_client_context.h"
 #include "tests/unit/tls_test_pki.h"
 
 namespace mxd {
