@@ -20,6 +20,7 @@ struct SmtpReply {
   std::string text;                // the text after the code of every line, joined by spaces
 
   bool positive() const { return code >= 200 && code < 400; }
+  bool accepted() const { return code / 100 == 2; }  // 2xx: done, not merely "go on" (3xx)
   bool transient() const { return code >= 400 && code < 500; }
   bool permanent() const { return code >= 500; }
   // All lines joined by a space: "550-5.1.1 Sorry 550 5.1.1 No such user",

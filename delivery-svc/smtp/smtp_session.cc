@@ -1,3 +1,7 @@
+// SmtpSession, part one: the connection's life (Postfix's smtp_proto.c up to
+// MAIL FROM, and its endings): the greeting, EHLO or HELO, STARTTLS, AUTH
+// (through SmtpAuth), timeouts, lost connections, 421, and how the session
+// ended. One mail transaction is in smtp_transaction.cc.
 #include "delivery-svc/smtp/smtp_session.h"
 
 #include <algorithm>
@@ -7,41 +11,17 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/strip.h"
 #include "common/text/printable.h"
-#include "delivery-svc/smtp/envelope_check.h"
 
 namespace mxd {
 namespace {
 
-constexpr size_t kReadSize = 64 * 1024;
 constexpr size_t kMaxTranscriptLineLength = 512;
-
-bool Accepted(const SmtpReply& r) { return r.code / 100 == 2; }
 
 }  // namespace
 
-// RFC 3461 xtext: "+", "=" and octets outside 33..126 as "+XX".
-std::string XtextEncode(absl::string_view s) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
-  std::string out;
-  for (unsigned char c : s) {
-    if (c < 33 || c > 126 || c == '+' || c == '=') {
-      out.push_back('+');
-      out.push_back(kHex[c >> 4]);
-      out.push_back(kHex[c & 15]);
-    } else {
-      out.push_back(static_cast<char>(c));
-    }
-  }
-  return out;
-}
-
 SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now,
                          SessionSecurity security)
-    : s_(std::move(settings)),
-      peer_(std::move(peer)),
-      sec_(std::move(security)),
-      last_activity_(now),
-      encoder_(s_.line_length_limit) {
+    : s_(std::move(settings)), peer_(std::move(peer)), sec_(std::move(security)), last_activity_(now) {
   expect_.push_back({Phase::kGreeting});
   // Wrapper mode: the handshake comes before the greeting.
   tls_handshaking_ = sec_.wrappermode && sec_.tls_level != TlsLevel::kNone;
@@ -141,7 +121,7 @@ void SmtpSession::Fail(const Trouble& t, absl::Time /*now*/, bool try_next) {
   in_body_ = false;
   pix_waiting_ = false;
   tls_handshaking_ = false;
-  sasl_.reset();
+  auth_.reset();
 }
 
 std::vector<RecipientOutcome> SmtpSession::TakeOutcomes() {
@@ -205,7 +185,7 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
     case Phase::kBdat: return HandleBdat(reply, false, now);
     case Phase::kBdatLast: return HandleBdat(reply, true, now);
     case Phase::kRset:
-      if (!Accepted(reply)) {
+      if (!reply.accepted()) {
         return Fail(trouble::Said(peer_, reply, Phase::kRset), now, false);
       }
       need_rset_ = false;
@@ -214,7 +194,9 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
       return;
     case Phase::kQuit: status_ = Status::kClosed; return;
     case Phase::kStartTls: return HandleStartTls(reply, now);
-    case Phase::kAuth: return HandleAuth(reply, now);
+    case Phase::kAuth:
+      if (!auth_) auth_ = std::make_unique<SmtpAuth>(sec_, peer_);  // a reply no exchange asked for
+      return AuthStep(auth_->OnReply(reply), &reply, now);
     case Phase::kTlsHandshake: return;  // never expected
   }
 }
@@ -240,7 +222,7 @@ bool IsPixGreeting(const SmtpReply& reply) {
 }
 
 void SmtpSession::HandleGreeting(const SmtpReply& reply, absl::Time now) {
-  if (Accepted(reply)) {
+  if (reply.accepted()) {
     greeted_ = true;
     // PIX workarounds: where smtp_pix_workaround_maps says so, or for a
     // greeting that looks like one, and nowhere else.
@@ -266,7 +248,7 @@ void SmtpSession::HandleGreeting(const SmtpReply& reply, absl::Time now) {
 }
 
 void SmtpSession::HandleHandshake(Phase phase, const SmtpReply& reply, absl::Time now) {
-  if (Accepted(reply)) {
+  if (reply.accepted()) {
     features_ = phase == Phase::kEhlo ? ParseEhloFeatures(reply) : EhloFeatures{};
     return AfterHandshake(now);
   }
@@ -295,7 +277,7 @@ void SmtpSession::AfterHandshake(absl::Time now) {
 }
 
 void SmtpSession::HandleStartTls(const SmtpReply& reply, absl::Time now) {
-  if (Accepted(reply)) {
+  if (reply.accepted()) {
     // CVE-2011-0411: whatever the server sent after its 220 came in the
     // clear and must not be taken as a reply inside TLS.
     if (parser_.has_pending_input()) Record("(discarded what the server sent after its STARTTLS reply)");
@@ -353,53 +335,30 @@ bool SmtpSession::AuthWanted() const {
          !features_.auth_mechanisms.empty();
 }
 
-namespace {
-
-// Mechanisms whose first message comes from the client (RFC 4954 initial
-// response); the others wait for the server's challenge.
-bool ClientFirst(absl::string_view mech) {
-  return mech == "PLAIN" || absl::StartsWith(mech, "SCRAM-") || mech == "ANONYMOUS" || mech == "EXTERNAL";
-}
-
-}  // namespace
-
 void SmtpSession::StartAuth(absl::Time now) {
   last_activity_ = now;
-  const SaslSecurityOptions& options = tls_.used ? sec_.sasl_tls_options : sec_.sasl_options;
-  const std::string mech = sec_.sasl->Choose(features_.auth_mechanisms, sec_.mechanism_filter, options);
-  if (mech.empty()) return AuthFailed(trouble::SaslCannot(peer_, "no mechanism available"), nullptr, now);
-  absl::StatusOr<std::unique_ptr<SaslExchange>> x = sec_.sasl->Start(mech, sec_.credentials, peer_.host);
-  if (!x.ok()) return AuthFailed(trouble::SaslCannot(peer_, x.status().message()), nullptr, now);
-  sasl_ = std::move(*x);
-  if (!ClientFirst(mech)) return Send(Phase::kAuth, absl::StrCat("AUTH ", mech));
-  absl::StatusOr<std::string> initial = sasl_->InitialResponse();
-  if (!initial.ok()) return AuthFailed(trouble::SaslCannot(peer_, initial.status().message()), nullptr, now);
-  // Never in transcripts or logs: the response carries the password.
-  SendSecret(Phase::kAuth, absl::StrCat("AUTH ", mech, " ", initial->empty() ? "=" : *initial),
-             absl::StrCat("AUTH ", mech, " (initial response hidden)"));
+  auth_ = std::make_unique<SmtpAuth>(sec_, peer_);
+  AuthStep(auth_->Start(features_.auth_mechanisms, tls_.used), nullptr, now);
 }
 
-void SmtpSession::HandleAuth(const SmtpReply& reply, absl::Time now) {
-  if (reply.code == 334 && sasl_) {
-    absl::StatusOr<std::string> response = sasl_->Respond(absl::StripAsciiWhitespace(reply.text));
-    if (!response.ok()) {
-      return AuthFailed(trouble::SaslCannot(peer_, response.status().message()), nullptr, now);
-    }
-    return SendSecret(Phase::kAuth, *response, "(SASL response hidden)");
+void SmtpSession::AuthStep(const SmtpAuth::Step& step, const SmtpReply* reply, absl::Time now) {
+  switch (step.kind) {
+    case SmtpAuth::Step::kSend:
+      if (step.shown.empty()) return Send(Phase::kAuth, step.command);
+      return SendSecret(Phase::kAuth, step.command, step.shown);
+    case SmtpAuth::Step::kAuthenticated:
+      authenticated_ = true;
+      auth_.reset();
+      last_activity_ = now;
+      if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
+      status_ = Status::kReady;
+      return;
+    case SmtpAuth::Step::kFailed: return AuthFailed(step.failure, step.refused ? reply : nullptr, now);
   }
-  if (Accepted(reply)) {
-    authenticated_ = true;
-    sasl_.reset();
-    last_activity_ = now;
-    if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
-    status_ = Status::kReady;
-    return;
-  }
-  AuthFailed(trouble::SaslRefused(peer_, reply), &reply, now);
 }
 
 void SmtpSession::AuthFailed(const Trouble& t, const SmtpReply* reply, absl::Time now) {
-  sasl_.reset();
+  auth_.reset();
   if (reply != nullptr && reply->permanent() && !sec_.sasl_soft_bounce && msg_ != nullptr &&
       !message_finished_) {
     RecipientOutcome o = FromReply(*reply, Phase::kAuth);
@@ -435,319 +394,6 @@ bool SmtpSession::awaiting_final_reply() const {
     if (e.phase == Phase::kDot || e.phase == Phase::kBdatLast) return true;
   }
   return false;
-}
-
-void SmtpSession::BeginTransaction(absl::Time now) {
-  handshake_completed_ = true;
-  const size_t n = msg_->recipients.size();
-  if (txn_end_ >= n) return FinishMessage();
-  if (txn_end_ > 0 && now > msg_->start_by) {
-    RecipientOutcome o = Deferred(trouble::NoTimeForTransaction(peer_));
-    o.may_try_elsewhere = false;
-    rcpts_.DecideRemaining(o);
-    return FinishMessage();
-  }
-  if (need_rset_) {
-    Send(Phase::kRset, "RSET");
-    last_activity_ = now;
-    return;
-  }
-  txn_begin_ = txn_end_;
-  txn_end_ = std::min(n, txn_begin_ + std::max<size_t>(1, s_.recipient_limit));
-  accepted_.clear();
-  mail_accepted_ = false;
-  use_bdat_ = s_.chunking && features_.chunking;
-  // RFC 3030: binary content needs BDAT; without BINARYMIME it is converted.
-  send_binary_ = msg_->binary && use_bdat_ && features_.binarymime;
-  bdat_failed_ = false;
-  status_ = Status::kBusy;
-  last_activity_ = now;
-
-  const uint64_t size = msg_->content ? msg_->content->size() : 0;
-  if (features_.size && features_.size_limit > 0 && size > features_.size_limit) {
-    return BounceMessage(trouble::TooBig(peer_, size, features_.size_limit));
-  }
-
-  if (msg_->smtputf8 && !features_.smtputf8) {
-    // RFC 6531: without SMTPUTF8 the server cannot take this message.
-    return BounceMessage(trouble::Smtputf8NotOffered(peer_));
-  }
-
-  if (!PrepareConversion(now)) return;
-
-  std::string mail = absl::StrCat("MAIL FROM:<", msg_->sender, ">");
-  if (features_.size) absl::StrAppend(&mail, " SIZE=", size);
-  if (send_binary_) {
-    absl::StrAppend(&mail, " BODY=BINARYMIME");
-  } else if (msg_->eight_bit && features_.eightbitmime && !convert_) {
-    absl::StrAppend(&mail, " BODY=8BITMIME");
-  }
-  if (msg_->smtputf8) absl::StrAppend(&mail, " SMTPUTF8");
-  if (features_.dsn) {
-    if (!msg_->dsn_ret.empty()) absl::StrAppend(&mail, " RET=", msg_->dsn_ret);
-    if (!msg_->dsn_envid.empty()) absl::StrAppend(&mail, " ENVID=", XtextEncode(msg_->dsn_envid));
-  }
-  Send(Phase::kMail, mail);
-  if (features_.pipelining) {
-    // RFC 2920: MAIL, every RCPT and DATA in one batch; replies come in order.
-    for (size_t i = txn_begin_; i < txn_end_; ++i) Send(Phase::kRcpt, RcptCommand(i), i);
-    // With BDAT the content waits for the RCPT replies: nothing is sent for
-    // a transaction without recipients.
-    if (!use_bdat_) Send(Phase::kData, "DATA");
-  }
-}
-
-void SmtpSession::HandleMail(const SmtpReply& reply, absl::Time now) {
-  if (Accepted(reply)) {
-    mail_accepted_ = true;
-    if (!features_.pipelining) Send(Phase::kRcpt, RcptCommand(txn_begin_), txn_begin_);
-    return;
-  }
-  for (size_t i = txn_begin_; i < txn_end_; ++i) rcpts_.Decide(i, FromReply(reply, Phase::kMail));
-  // Pipelined RCPT and DATA replies still come and are ignored.
-  if (!features_.pipelining) EndTransaction(now);
-}
-
-void SmtpSession::HandleRcpt(size_t rcpt, const SmtpReply& reply, absl::Time now) {
-  if (!mail_accepted_) {  // MAIL failed: already decided
-    // Pipelined without DATA (BDAT): the last RCPT reply ends the transaction.
-    if (use_bdat_ && rcpt + 1 == txn_end_) EndTransaction(now);
-    return;
-  }
-  if (Accepted(reply)) {
-    accepted_.push_back(rcpt);
-  } else {
-    RecipientOutcome o = FromReply(reply, Phase::kRcpt);
-    o.dsn_passed = DsnFor(rcpt);
-    rcpts_.Decide(rcpt, std::move(o));
-  }
-  if (features_.pipelining) {
-    if (use_bdat_ && rcpt + 1 == txn_end_) StartContent(now);
-    return;
-  }
-  if (rcpt + 1 < txn_end_) {
-    Send(Phase::kRcpt, RcptCommand(rcpt + 1), rcpt + 1);
-  } else {
-    StartContent(now);
-  }
-}
-
-void SmtpSession::StartContent(absl::Time now) {
-  if (accepted_.empty()) {
-    need_rset_ = true;  // MAIL is open: clear it before the next transaction
-    return EndTransaction(now);
-  }
-  if (!use_bdat_) return Send(Phase::kData, "DATA");
-  StartBody(now);
-}
-
-void SmtpSession::HandleData(const SmtpReply& reply, absl::Time now) {
-  if (reply.code / 100 == 3) {
-    if (!mail_accepted_ || accepted_.empty()) {
-      // The server took DATA with no valid recipient: end it at once.
-      need_rset_ = true;
-      Send(Phase::kIgnoredDot, ".");
-      return;
-    }
-    StartBody(now);
-    return;
-  }
-  if (mail_accepted_) {
-    need_rset_ = true;
-    for (size_t i : accepted_) {
-      if (Accepted(reply)) {  // 2xx to DATA is not an invitation to send
-        protocol_error_ = true;
-        rcpts_.Decide(i, Deferred(trouble::UnexpectedDataReply(peer_, reply)));
-      } else {
-        rcpts_.Decide(i, FromReply(reply, Phase::kData));
-      }
-    }
-  }
-  EndTransaction(now);
-}
-
-bool SmtpSession::PrepareConversion(absl::Time now) {
-  // Binary content without BINARYMIME may hold bare CR/LF, NUL and any
-  // line length, which even 8BITMIME does not allow: converted as well.
-  convert_ = msg_->eight_bit && (!features_.eightbitmime || (msg_->binary && !send_binary_)) &&
-             s_.mime_output_conversion && msg_->content != nullptr;
-  if (!convert_ || scanned_) return true;
-  // First pass: find mislabelled leaves and nesting too deep before
-  // anything is sent (Postfix finds the latter only midway and aborts).
-  MimeScanner scanner(s_.mime_limits);
-  for (uint64_t offset = 0;;) {
-    if (!msg_->content->Read(offset, kReadSize, &chunk_)) {
-      Fail(trouble::ContentUnreadable(), now, false);
-      return false;
-    }
-    if (chunk_.empty()) break;
-    offset += chunk_.size();
-    scanner.Feed(chunk_);
-  }
-  scanner.Finish();
-  scanned_ = true;
-  if (const MimeError* e = scanner.error()) {
-    BounceMessage(trouble::CannotConvert(peer_, e->reason, e->enhanced));
-    return false;
-  }
-  mime_plan_ = scanner.plan();
-  return true;
-}
-
-bool SmtpSession::NextContent(std::string* piece) {
-  piece->clear();
-  while (piece->empty()) {
-    if (convert_ && converter_finished_) return true;
-    if (!msg_->content->Read(body_offset_, kReadSize, &chunk_)) return false;
-    body_offset_ += chunk_.size();
-    if (!convert_) {
-      piece->swap(chunk_);
-      return true;
-    }
-    if (chunk_.empty()) {
-      converter_->Finish(piece);
-      converter_finished_ = true;
-    } else {
-      converter_->Feed(chunk_, piece);
-    }
-  }
-  return true;
-}
-
-void SmtpSession::StartBody(absl::Time now) {
-  // Nothing may come before the content is sent (after 354, or after the
-  // RCPT replies with BDAT): a "250" sent ahead would otherwise be taken as
-  // the reply to content the server never saw (found by
-  // tests/fuzz/session_fuzz).
-  if (parser_.has_pending_input()) {
-    Record("(discarded what the server sent before the message content)");
-    parser_.Clear();
-  }
-  in_body_ = true;
-  body_offset_ = 0;
-  if (convert_) {
-    MimeLimits limits = s_.mime_limits;
-    limits.exact_line_breaks = msg_->binary;
-    converter_ = std::make_unique<MimeConverter>(mime_plan_, limits);
-    converter_finished_ = false;
-  }
-  encoder_ = DataEncoder(s_.line_length_limit, /*dot_stuff=*/!use_bdat_);
-  waiting_phase_ = Phase::kBody;
-  last_activity_ = now;
-  PumpBody(now);
-}
-
-void SmtpSession::HandleBdat(const SmtpReply& reply, bool last, absl::Time now) {
-  if (!bdat_failed_) {
-    if (!Accepted(reply)) {
-      // Refused midway: the transaction is over for every accepted recipient;
-      // replies to chunks already sent are ignored.
-      bdat_failed_ = true;
-      in_body_ = false;
-      need_rset_ = true;
-      for (size_t i : accepted_) rcpts_.Decide(i, FromReply(reply, last ? Phase::kBdatLast : Phase::kBdat));
-    } else if (last) {
-      for (size_t i : accepted_) {
-        RecipientOutcome o = FromReply(reply, Phase::kBdatLast);
-        o.dsn_passed = DsnFor(i);
-        rcpts_.Decide(i, std::move(o));
-      }
-    }
-  }
-  if (!in_body_) EndTransaction(now);
-}
-
-void SmtpSession::PumpBody(absl::Time now) {
-  while (in_body_ && out_.size() < kBodyBufferHighWater) {
-    if (!NextContent(&converted_)) return Fail(trouble::ContentUnreadable(), now, false);
-    const std::string& piece = converted_;
-    if (use_bdat_) {
-      // RFC 3030: each chunk says its size; the last one says LAST.
-      std::string encoded;
-      if (piece.empty()) {
-        encoder_.Finish(&encoded);
-        in_body_ = false;
-        Send(Phase::kBdatLast, absl::StrCat("BDAT ", encoded.size(), " LAST"));
-      } else if (send_binary_) {
-        encoded = piece;  // BINARYMIME: octets as they are, no line handling
-        Send(Phase::kBdat, absl::StrCat("BDAT ", encoded.size()));
-      } else {
-        encoder_.Encode(piece, &encoded);
-        Send(Phase::kBdat, absl::StrCat("BDAT ", encoded.size()));
-      }
-      out_ += encoded;
-      continue;
-    }
-    if (piece.empty()) {
-      encoder_.Finish(&out_);
-      in_body_ = false;
-      if (msg_->pix_workaround && pix_delay_dotcrlf_) {
-        // Cisco PIX: the final dot goes in a packet of its own, later.
-        pix_waiting_ = true;
-        last_activity_ = now;
-      } else {
-        SendFinalDot(now);
-      }
-      return;
-    }
-    encoder_.Encode(piece, &out_);
-  }
-}
-
-void SmtpSession::SendFinalDot(absl::Time now) {
-  pix_waiting_ = false;
-  Send(Phase::kDot, ".");
-  last_activity_ = now;
-}
-
-void SmtpSession::HandleDot(const SmtpReply& reply, absl::Time now) {
-  for (size_t i : accepted_) {
-    RecipientOutcome o = FromReply(reply, Phase::kDot);
-    o.dsn_passed = DsnFor(i);
-    rcpts_.Decide(i, std::move(o));
-  }
-  EndTransaction(now);
-}
-
-void SmtpSession::EndTransaction(absl::Time now) {
-  if (!expect_.empty()) return;  // pipelined replies of this transaction still to come
-  BeginTransaction(now);
-}
-
-bool SmtpSession::DsnFor(size_t i) const {
-  return features_.dsn && i < msg_->dsn.size() &&
-         (!msg_->dsn[i].notify.empty() || !msg_->dsn[i].orcpt.empty());
-}
-
-std::string SmtpSession::RcptCommand(size_t i) const {
-  std::string cmd = absl::StrCat("RCPT TO:<", msg_->recipients[i], ">");
-  if (DsnFor(i)) {
-    const RecipientDsn& d = msg_->dsn[i];
-    if (!d.notify.empty()) absl::StrAppend(&cmd, " NOTIFY=", d.notify);
-    if (!d.orcpt.empty()) {
-      const auto [type, addr] = SplitOrcpt(d.orcpt);
-      absl::StrAppend(&cmd, " ORCPT=", type, ";", XtextEncode(addr));
-    }
-  }
-  return cmd;
-}
-
-void SmtpSession::FinishMessage() {
-  message_finished_ = true;
-  status_ = Status::kReady;
-}
-
-void SmtpSession::StartMessage(const MessageEnvelope* msg, absl::Time now) {
-  msg_ = msg;
-  scanned_ = false;
-  rcpts_ = RecipientTable(msg->recipients.size());
-  message_finished_ = false;
-  reused_ = true;
-  need_rset_ = true;  // RSET between messages: clears state, proves the connection alive
-  message_replies_ = 0;
-  txn_end_ = 0;
-  status_ = Status::kBusy;
-  BeginTransaction(now);
 }
 
 void SmtpSession::Reset(absl::Time now) {

@@ -21,12 +21,14 @@
 #include "absl/time/time.h"
 #include "delivery-svc/mime/mime_converter.h"
 #include "delivery-svc/sasl/sasl_client.h"
-#include "delivery-svc/smtp/data_encoder.h"
+#include "delivery-svc/smtp/body_transfer.h"
 #include "delivery-svc/smtp/delivery_outcome.h"
 #include "delivery-svc/smtp/ehlo_features.h"
+#include "delivery-svc/smtp/envelope_commands.h"
 #include "delivery-svc/smtp/message.h"
 #include "delivery-svc/smtp/recipient_table.h"
 #include "delivery-svc/smtp/session_settings.h"
+#include "delivery-svc/smtp/smtp_auth.h"
 #include "delivery-svc/smtp/smtp_peer.h"
 #include "delivery-svc/smtp/smtp_phase.h"
 #include "delivery-svc/smtp/smtp_reply.h"
@@ -34,9 +36,6 @@
 #include "delivery-svc/tls/tls_session_info.h"
 
 namespace mxd {
-
-// RFC 3461 xtext encoding (ENVID, ORCPT).
-std::string XtextEncode(absl::string_view s);
 
 class SmtpSession {
  public:
@@ -134,7 +133,8 @@ class SmtpSession {
   void HandleStartTls(const SmtpReply& reply, absl::Time now);
   bool AuthWanted() const;
   void StartAuth(absl::Time now);
-  void HandleAuth(const SmtpReply& reply, absl::Time now);
+  // Acts on what the AUTH exchange says next (`reply`: the one it answered).
+  void AuthStep(const SmtpAuth::Step& step, const SmtpReply* reply, absl::Time now);
   void AuthFailed(const Trouble& t, const SmtpReply* reply, absl::Time now);
   void BeginTransaction(absl::Time now);
   void SendRecipients(size_t from, size_t to);
@@ -150,15 +150,10 @@ class SmtpSession {
   // converter's first pass over the content once per message. False with
   // every recipient of the transaction decided when it cannot be converted.
   bool PrepareConversion(absl::Time now);
-  // The next piece of content as it goes into DataEncoder: converted when
-  // converting. Empty at the end.
-  bool NextContent(std::string* piece);
   void EndTransaction(absl::Time now);
   void PumpBody(absl::Time now);
   void SendFinalDot(absl::Time now);
   void FinishMessage();
-  std::string RcptCommand(size_t i) const;
-  bool DsnFor(size_t i) const;
   // Connection-level failure: remaining recipients deferred, connection closed.
   void Fail(const Trouble& t, absl::Time now, bool try_next);
   void ServerClosing(Phase phase, const SmtpReply& reply, absl::Time now);
@@ -201,24 +196,19 @@ class SmtpSession {
   bool bdat_failed_ = false;  // a BDAT chunk was refused: the rest is ignored
   bool in_body_ = false;
   bool pix_waiting_ = false;
-  bool pix_delay_dotcrlf_ = false;  // this server gets the PIX delay_dotcrlf workaround
-  uint64_t body_offset_ = 0;
-  DataEncoder encoder_;
-  std::string chunk_;
-  // 8BITMIME to 7BIT: the plan from the first pass (per message) and the
-  // converter of the transaction being sent.
+  bool pix_delay_dotcrlf_ = false;      // this server gets the PIX delay_dotcrlf workaround
+  std::unique_ptr<BodyTransfer> body_;  // the content of the transaction being sent
+  // 8BITMIME to 7BIT: whether this transaction converts, and the plan from
+  // the first pass (once per message).
   bool convert_ = false;
   bool scanned_ = false;
   MimePlan mime_plan_;
-  std::unique_ptr<MimeConverter> converter_;
-  bool converter_finished_ = false;
-  std::string converted_;
 
   // TLS and AUTH.
   bool tls_handshaking_ = false;
   bool retry_without_tls_ = false;
   TlsSessionInfo tls_;
-  std::unique_ptr<SaslExchange> sasl_;
+  std::unique_ptr<SmtpAuth> auth_;  // while AUTH is under way
   bool authenticated_ = false;
 
   bool try_next_address_ = false;
