@@ -1,6 +1,5 @@
 #include "common/grpc/server_runner.h"
 
-#include <arpa/inet.h>
 #include <google/protobuf/stubs/logging.h>
 #include <grp.h>
 #include <grpc/support/log.h>
@@ -22,6 +21,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/log/json_log.h"
+#include "common/nexthop/ip_literal.h"
 
 namespace mxd {
 namespace {
@@ -76,9 +76,10 @@ bool IsLocalOnly(const std::string& listen) {
   } else if (const size_t colon = host.rfind(':'); colon != std::string::npos) {
     host = host.substr(0, colon);
   }
-  in_addr v4;
-  if (inet_pton(AF_INET, host.c_str(), &v4) == 1) return (ntohl(v4.s_addr) >> 24) == 127;
-  return host == "::1" || host == "localhost";
+  std::array<unsigned char, 16> octets;
+  bool v4 = false;
+  if (ParseIpAddress(host, &octets, &v4)) return v4 ? octets[12] == 127 : CanonicalIpAddress(host) == "::1";
+  return host == "localhost";
 }
 
 // "unix:/run/mxd/x.sock" -> "/run/mxd/x.sock"; "" for other addresses.

@@ -10,22 +10,6 @@
 
 namespace mxd {
 
-bool ParseIpAddress(absl::string_view s, std::array<unsigned char, 16>* out, bool* is_v4) {
-  if (s.size() >= 2 && s.front() == '[' && s.back() == ']') s = s.substr(1, s.size() - 2);
-  if (s.empty() || s.size() > 64) return false;
-  const std::string text(s);
-  unsigned char v4[4];
-  if (inet_pton(AF_INET, text.c_str(), v4) == 1) {
-    out->fill(0);
-    (*out)[10] = (*out)[11] = 0xff;
-    std::memcpy(out->data() + 12, v4, 4);
-    *is_v4 = true;
-    return true;
-  }
-  *is_v4 = false;
-  return inet_pton(AF_INET6, text.c_str(), out->data()) == 1;
-}
-
 absl::StatusOr<IpNetwork> IpNetwork::Parse(absl::string_view text) {
   absl::string_view addr = text;
   int prefix = -1;

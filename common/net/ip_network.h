@@ -9,6 +9,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "common/nexthop/ip_literal.h"  // ParseIpAddress
 
 namespace mxd {
 
@@ -25,8 +26,5 @@ class IpNetwork {
   int prefix_ = 128;  // in the 128-bit (mapped) space
   std::string text_;
 };
-
-// An address as 16 octets (IPv4 mapped); false when `s` is not one.
-bool ParseIpAddress(absl::string_view s, std::array<unsigned char, 16>* out, bool* is_v4);
 
 }  // namespace mxd

@@ -1,6 +1,5 @@
 #include "common/nexthop/nexthop.h"
 
-#include <arpa/inet.h>
 #include <idn2.h>
 
 #include "absl/strings/ascii.h"
@@ -8,6 +7,7 @@
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "common/nexthop/domain_name.h"
+#include "common/nexthop/ip_literal.h"
 
 namespace mxd {
 namespace {
@@ -27,13 +27,8 @@ bool LooksNumeric(absl::string_view s) {
 }
 
 // Canonical text of an address, or "" if `s` is not one of that family.
-std::string CanonicalAddress(int family, absl::string_view s) {
-  std::string copy(s);
-  unsigned char buf[16];
-  char text[INET6_ADDRSTRLEN];
-  if (inet_pton(family, copy.c_str(), buf) != 1) return "";
-  if (inet_ntop(family, buf, text, sizeof(text)) == nullptr) return "";
-  return text;
+std::string CanonicalAddress(IpFamily family, absl::string_view s) {
+  return IpAddressFamily(s) == family ? CanonicalIpAddress(s) : "";
 }
 
 absl::Status Invalid(absl::string_view text, absl::string_view why) {
@@ -98,17 +93,17 @@ absl::StatusOr<NextHop> ParseNextHop(absl::string_view text) {
     rest = text.substr(close + 1);
     if (host_part.empty()) return Invalid(text, "nothing between '[' and ']'");
     if (absl::StartsWithIgnoreCase(host_part, "ipv6:")) {
-      std::string a = CanonicalAddress(AF_INET6, host_part.substr(5));
+      std::string a = CanonicalAddress(IpFamily::kV6, host_part.substr(5));
       if (a.empty()) return Invalid(text, "not a valid IPv6 address");
       hop.kind = NextHop::Kind::kIpv6;
       hop.host = a;
     } else if (absl::StrContains(host_part, ':')) {
-      std::string a = CanonicalAddress(AF_INET6, host_part);
+      std::string a = CanonicalAddress(IpFamily::kV6, host_part);
       if (a.empty()) return Invalid(text, "not a valid IPv6 address");
       hop.kind = NextHop::Kind::kIpv6;
       hop.host = a;
     } else if (LooksNumeric(host_part)) {
-      std::string a = CanonicalAddress(AF_INET, host_part);
+      std::string a = CanonicalAddress(IpFamily::kV4, host_part);
       if (a.empty()) return Invalid(text, "not a valid IPv4 address");
       hop.kind = NextHop::Kind::kIpv4;
       hop.host = a;
@@ -125,10 +120,10 @@ absl::StatusOr<NextHop> ParseNextHop(absl::string_view text) {
     host_part = text.substr(0, colon);
     rest = colon == absl::string_view::npos ? absl::string_view() : text.substr(colon);
     if (absl::StrContains(rest.substr(rest.empty() ? 0 : 1), ':') ||
-        !CanonicalAddress(AF_INET6, text).empty()) {
+        !CanonicalAddress(IpFamily::kV6, text).empty()) {
       return Invalid(text, "an IPv6 address must be in brackets: [ipv6:address]");
     }
-    if (!CanonicalAddress(AF_INET, host_part).empty()) {
+    if (!CanonicalAddress(IpFamily::kV4, host_part).empty()) {
       return Invalid(text, absl::StrCat("an IP address must be in brackets: [", host_part, "]"));
     }
     auto ascii = ToAscii(host_part);

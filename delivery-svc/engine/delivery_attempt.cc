@@ -1,21 +1,17 @@
 #include "delivery-svc/engine/delivery_attempt.h"
 
-#include <arpa/inet.h>
-
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
 #include "common/log/json_log.h"
+#include "common/nexthop/ip_literal.h"
 #include "common/nexthop/nexthop.h"
 #include "delivery-svc/engine/peer_match.h"
 
 namespace mxd {
 namespace {
 
-bool IsIpv6(const std::string& ip) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET6, ip.c_str(), buf) == 1;
-}
+bool IsIpv6(const std::string& ip) { return IpAddressFamily(ip) == IpFamily::kV6; }
 
 }  // namespace
 
@@ -139,15 +135,9 @@ void DeliveryAttempt::ConnectTo(const SmtpPeer& peer, bool no_starttls) {
     }
   }
   if (settings_->sasl && settings_->sasl_passwords) {
-    // By the next hop only, never by a server name the caller's routes
-    // supplied: with route_key_file the next hop and routes are signed
-    // together, so a caller cannot point a next hop's password elsewhere.
-    std::optional<std::string> entry = settings_->sasl_passwords->Find(nexthop_);
-    if (entry) {
-      const size_t colon = entry->find(':');
+    if (std::optional<SaslCredentials> credentials = settings_->sasl_passwords->For(nexthop_)) {
       sec.sasl = settings_->sasl.get();
-      sec.credentials.user = entry->substr(0, colon);
-      sec.credentials.password = entry->substr(colon + 1);
+      sec.credentials = *std::move(credentials);
       sec.mechanism_filter = settings_->sasl_mechanism_filter;
       sec.sasl_options = settings_->sasl_options;
       sec.sasl_tls_options = settings_->sasl_tls_options;

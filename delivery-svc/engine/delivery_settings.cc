@@ -12,9 +12,7 @@ namespace mxd {
 
 void DeliverySettings::WarnAboutUnverifiedCredentials() const {
   if (!sasl || !sasl_passwords) return;
-  std::vector<std::string> nexthops = sasl_passwords->Keys();
-  std::sort(nexthops.begin(), nexthops.end());
-  for (const std::string& nexthop : nexthops) {
+  for (const std::string& nexthop : sasl_passwords->Nexthops()) {
     const TlsLevel level = tls_policies ? tls_policies->For(nexthop).level : TlsLevel::kNone;
     if (level >= TlsLevel::kVerify) continue;
     LogWarning("sasl_tls_not_verified",
@@ -158,14 +156,9 @@ absl::Status DeliverySettings::LoadTlsAndSasl(const Config& c, const LookupTable
   if (!c.GetBool("smtp_sasl_auth_enable")) return absl::OkStatus();
   absl::StatusOr<LookupTable> passwords = LookupTable::Load(c.GetString("smtp_sasl_password_maps"), tables);
   if (!passwords.ok()) return named("smtp_sasl_password_maps", passwords.status());
-  for (const std::string& key : passwords->Keys()) {
-    if (!absl::StrContains(*passwords->Find(key), ':')) {
-      // The origin only: the value may be a password.
-      return absl::InvalidArgumentError(
-          absl::StrCat(passwords->Origin(key), ": expected user:password for \"", key, "\""));
-    }
-  }
-  d->sasl_passwords = std::make_shared<LookupTable>(std::move(*passwords));
+  absl::StatusOr<SaslPasswords> credentials = SaslPasswords::FromTable(*std::move(passwords));
+  if (!credentials.ok()) return credentials.status();
+  d->sasl_passwords = std::make_shared<SaslPasswords>(*std::move(credentials));
   if (previous != nullptr && previous->sasl) {
     d->sasl = previous->sasl;
     return absl::OkStatus();

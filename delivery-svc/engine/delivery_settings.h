@@ -13,6 +13,7 @@
 #include "common/security/route_signature.h"
 #include "delivery-svc/engine/peer_match.h"
 #include "delivery-svc/sasl/sasl_client.h"
+#include "delivery-svc/sasl/sasl_passwords.h"
 #include "delivery-svc/smtp/session_settings.h"
 #include "delivery-svc/tls/tls_client_context.h"
 #include "delivery-svc/tls/tls_policy.h"
@@ -47,7 +48,7 @@ struct DeliverySettings {
   std::shared_ptr<TlsClientContext> tls_context;
   std::shared_ptr<const TlsPolicyTable> tls_policies;
   std::shared_ptr<const SaslClient> sasl;  // null unless smtp_sasl_auth_enable
-  std::shared_ptr<const LookupTable> sasl_passwords;
+  std::shared_ptr<const SaslPasswords> sasl_passwords;
   std::shared_ptr<const LookupTable> pix_workaround_maps;  // server IP -> workarounds
   std::vector<std::string> sasl_mechanism_filter;
   SaslSecurityOptions sasl_options;

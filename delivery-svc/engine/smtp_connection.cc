@@ -1,6 +1,5 @@
 #include "delivery-svc/engine/smtp_connection.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <sys/socket.h>
@@ -11,6 +10,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "common/log/json_log.h"
+#include "common/net/socket_address.h"
 
 namespace mxd {
 
@@ -55,17 +55,7 @@ void SmtpConnection::Connect(const MessageEnvelope* msg, absl::Duration timeout,
   first_msg_ = msg;
   sockaddr_storage ss{};
   socklen_t len = 0;
-  auto* v4 = reinterpret_cast<sockaddr_in*>(&ss);
-  auto* v6 = reinterpret_cast<sockaddr_in6*>(&ss);
-  if (inet_pton(AF_INET, peer_.ip.c_str(), &v4->sin_addr) == 1) {
-    v4->sin_family = AF_INET;
-    v4->sin_port = htons(peer_.port);
-    len = sizeof(*v4);
-  } else if (inet_pton(AF_INET6, peer_.ip.c_str(), &v6->sin6_addr) == 1) {
-    v6->sin6_family = AF_INET6;
-    v6->sin6_port = htons(peer_.port);
-    len = sizeof(*v6);
-  }
+  if (!ToSocketAddress(peer_.ip, peer_.port, &ss, &len)) len = 0;
   auto fail = [this](const std::string& why) {
     connect_error_ = trouble::ConnectFailed(peer_, why);
     CloseSocket();

@@ -1,8 +1,6 @@
 #include "delivery-svc/grpc/deliver_response.h"
 
 #include "absl/strings/ascii.h"
-#include "absl/strings/str_cat.h"
-#include "common/log/json_log.h"
 #include "common/text/printable.h"
 
 namespace mxd {
@@ -15,15 +13,6 @@ v1::Action ToProto(DeliveryAction a) {
     case DeliveryAction::kBounced: return v1::ACTION_BOUNCED;
   }
   return v1::ACTION_DEFERRED;
-}
-
-absl::string_view StatusWord(DeliveryAction a) {
-  switch (a) {
-    case DeliveryAction::kDelivered: return "sent";
-    case DeliveryAction::kDeferred: return "deferred";
-    case DeliveryAction::kBounced: return "bounced";
-  }
-  return "deferred";
 }
 
 }  // namespace
@@ -51,25 +40,6 @@ void AppendOutcomes(const std::vector<std::string>& recipients, const std::vecto
     }
   }
   for (const std::string& line : transcript) response->add_transcript(ValidUtf8(line));
-}
-
-void LogOutcomes(const OutcomeLogContext& context, const std::vector<std::string>& recipients,
-                 const std::vector<RecipientOutcome>& outcomes) {
-  for (size_t i = 0; i < outcomes.size(); ++i) {
-    const RecipientOutcome& o = outcomes[i];
-    const std::string relay = o.ip.empty() ? "none" : absl::StrCat(o.host, "[", o.ip, "]");
-    Log(o.action == DeliveryAction::kDelivered ? LogLevel::kInfo : LogLevel::kWarning, "delivery",
-        {{"queue_id", context.queue_id},
-         {"nexthop", context.nexthop},
-         {"to", i < recipients.size() ? recipients[i] : ""},
-         {"relay", relay},
-         {"dsn", o.enhanced},
-         {"status", StatusWord(o.action)},
-         {"tls",
-          o.tls.used ? absl::StrCat(o.tls.Verification(), " ", o.tls.protocol, " ", o.tls.cipher) : "none"},
-         {"reason", o.reason}},
-        {{"duration_ms", absl::ToDoubleMilliseconds(context.elapsed)}});
-  }
 }
 
 }  // namespace mxd

@@ -1,7 +1,5 @@
 #include "delivery-svc/grpc/delivery_service.h"
 
-#include <arpa/inet.h>
-
 #include <memory>
 #include <vector>
 
@@ -10,82 +8,14 @@
 #include "common/grpc/route_signature_proto.h"
 #include "common/grpc/tsan_handoff.h"
 #include "common/log/json_log.h"
-#include "common/nexthop/domain_name.h"
 #include "common/text/printable.h"
 #include "delivery-svc/engine/delivery_attempt.h"
+#include "delivery-svc/engine/delivery_job.h"
 #include "delivery-svc/engine/message_spool.h"
+#include "delivery-svc/grpc/deliver_request.h"
 #include "delivery-svc/grpc/deliver_response.h"
-#include "delivery-svc/smtp/envelope_check.h"
 
 namespace mxd {
-namespace {
-
-bool IsIpAddress(const std::string& s) {
-  unsigned char buf[16];
-  return inet_pton(AF_INET, s.c_str(), buf) == 1 || inet_pton(AF_INET6, s.c_str(), buf) == 1;
-}
-
-}  // namespace
-
-absl::Status CheckEnvelope(const v1::Envelope& e, uint64_t message_size_limit,
-                           std::vector<std::string>* bad_recipients) {
-  bad_recipients->assign(static_cast<size_t>(e.recipients_size()), "");
-  auto bad = [](absl::string_view why) { return absl::InvalidArgumentError(std::string(why)); };
-  if (message_size_limit != 0 && e.message_size() > message_size_limit) {
-    return bad(absl::StrCat("message_size ", e.message_size(),
-                            " exceeds message_size_limit = ", message_size_limit));
-  }
-  if (absl::Status s = CheckAddress(e.sender(), true, e.smtputf8()); !s.ok()) {
-    return bad(absl::StrCat("sender: ", s.message()));
-  }
-  if (e.recipients().empty()) return bad("no recipients");
-  if (static_cast<size_t>(e.recipients_size()) > kMaxRecipientsPerRequest) {
-    return bad(absl::StrCat("more than ", kMaxRecipientsPerRequest, " recipients"));
-  }
-  for (int i = 0; i < e.recipients_size(); ++i) {
-    const v1::Recipient& r = e.recipients(i);
-    if (absl::Status s = CheckAddressOctets(r.address(), e.smtputf8()); !s.ok()) {
-      return bad(absl::StrCat("recipient ", i + 1, ": ", s.message()));
-    }
-    // A malformed address is that recipient's own bounce, as a mistyped
-    // address is in Postfix, not a refusal of everyone else's mail.
-    if (absl::Status s = CheckAddress(r.address(), false, e.smtputf8()); !s.ok()) {
-      (*bad_recipients)[static_cast<size_t>(i)] = std::string(s.message());
-    }
-    if (absl::Status s = CheckOrcpt(r.orcpt()); !s.ok()) {
-      return bad(absl::StrCat("recipient ", i + 1, ": ", s.message()));
-    }
-    bool never = false, other = false;
-    for (int n : r.notify()) {
-      if (!v1::DsnNotify_IsValid(n) || n == v1::DSN_NOTIFY_UNSPECIFIED) {
-        return bad(absl::StrCat("recipient ", i + 1, ": unknown DSN NOTIFY value ", n));
-      }
-      (n == v1::DSN_NOTIFY_NEVER ? never : other) = true;
-    }
-    if (never && other) return bad(absl::StrCat("recipient ", i + 1, ": NOTIFY=NEVER cannot be combined"));
-  }
-  if (!v1::BodyType_IsValid(e.body_type())) return bad(absl::StrCat("unknown body type ", e.body_type()));
-  if (!v1::DsnRet_IsValid(e.dsn_ret())) return bad(absl::StrCat("unknown DSN RET value ", e.dsn_ret()));
-  if (!FirstControlCharacter(e.dsn_envid()).empty()) return bad("ENVID contains a control character");
-  if (!FirstControlCharacter(e.nexthop()).empty() || e.nexthop().size() > 300) return bad("bad nexthop");
-  if (!FirstControlCharacter(e.queue_id()).empty() || e.queue_id().size() > 100) return bad("bad queue_id");
-  if (e.routes().empty()) return bad("no routes (call Resolve first and pass its routes)");
-  for (int i = 0; i < e.routes_size(); ++i) {
-    const v1::Route& r = e.routes(i);
-    const std::string where = absl::StrCat("route ", i + 1, ": ");
-    if (!IsIpAddress(r.host())) {
-      if (absl::Status s = ValidateDomainName(r.host()); !s.ok())
-        return bad(where + std::string(s.message()));
-    }
-    if (r.port() < 1 || r.port() > 65535) return bad(absl::StrCat(where, "port ", r.port(), " out of range"));
-    if (r.addresses().empty()) return bad(where + "no addresses");
-    for (const std::string& a : r.addresses()) {
-      if (!IsIpAddress(a)) return bad(absl::StrCat(where, "'", a.substr(0, 60), "' is not an IP address"));
-    }
-  }
-  return absl::OkStatus();
-}
-
 // One Deliver call. Lives until gRPC is done with it (OnDone) and the loop
 // is done with it (the delivery finished or never started).
 class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
@@ -229,8 +159,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     }
     if (cancelled_.load()) return Reply(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
     Prepare();
-    refs_.fetch_add(1);             // the loop's reference
-    if (msg_.recipients.empty()) {  // every address was malformed: nothing to send
+    refs_.fetch_add(1);                 // the loop's reference
+    if (job_.msg.recipients.empty()) {  // every address was malformed: nothing to send
       service_->loop_->Post([this] { Report({}); });
       return;
     }
@@ -238,7 +168,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
       if (cancelled_.load()) {
         return LoopDone(grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller"));
       }
-      const std::string key = envelope_.nexthop().empty() ? envelope_.routes(0).host() : envelope_.nexthop();
+      const std::string key = job_.Destination();
       waiting_ = true;
       ticket_ = service_->limiter_->Acquire(key, [this, key] {
         waiting_ = false;
@@ -247,51 +177,11 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     });
   }
 
-  // The envelope in the session's terms.
+  // The envelope in the engine's terms.
   void Prepare() {
-    msg_.sender = envelope_.sender();
-    for (int i = 0; i < envelope_.recipients_size(); ++i) {
-      const v1::Recipient& r = envelope_.recipients(i);
-      all_recipients_.push_back(r.address());
-      if (!bad_recipients_[static_cast<size_t>(i)].empty()) continue;
-      msg_.recipients.push_back(r.address());
-      RecipientDsn dsn;
-      for (int n : r.notify()) {
-        if (!dsn.notify.empty()) dsn.notify += ",";
-        dsn.notify += n == v1::DSN_NOTIFY_NEVER     ? "NEVER"
-                      : n == v1::DSN_NOTIFY_SUCCESS ? "SUCCESS"
-                      : n == v1::DSN_NOTIFY_FAILURE ? "FAILURE"
-                                                    : "DELAY";
-      }
-      dsn.orcpt = r.orcpt();
-      msg_.dsn.push_back(std::move(dsn));
-    }
-    msg_.dsn_ret = envelope_.dsn_ret() == v1::DSN_RET_FULL   ? "FULL"
-                   : envelope_.dsn_ret() == v1::DSN_RET_HDRS ? "HDRS"
-                                                             : "";
-    msg_.dsn_envid = envelope_.dsn_envid();
-    msg_.smtputf8 = envelope_.smtputf8();
-    // A body declared 7bit that has 8-bit octets is 8-bit all the same.
-    msg_.binary = envelope_.body_type() == v1::BODY_TYPE_BINARYMIME;
-    msg_.eight_bit = msg_.binary || envelope_.body_type() == v1::BODY_TYPE_8BITMIME || spool_->saw_8bit();
-    if (envelope_.has_arrival_time()) {
-      const absl::Time arrival = absl::FromUnixSeconds(envelope_.arrival_time().seconds());
-      msg_.pix_workaround = absl::Now() - arrival >= settings_->pix_threshold;
-    }
-    msg_.content = spool_.get();
-    // No transaction after the first may begin that could outlast the
-    // caller's deadline.
-    if (deadline_ != absl::InfiniteFuture()) {
-      msg_.start_by = deadline_ - settings_->time_budget.transaction;
-    }
-    for (const v1::Route& r : envelope_.routes()) {
-      RouteTarget t;
-      t.host = r.host();
-      t.port = static_cast<uint16_t>(r.port());
-      t.addresses.assign(r.addresses().begin(), r.addresses().end());
-      t.fallback = r.fallback();
-      routes_.push_back(std::move(t));
-    }
+    job_ = JobFromEnvelope(envelope_, std::move(bad_recipients_), spool_->saw_8bit(), deadline_);
+    job_.msg.content = spool_.get();
+    PlanJob(*settings_, absl::Now(), &job_);
   }
 
   // Loop thread: the service is going away; report what is open as deferred.
@@ -308,7 +198,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     }
     service_->running_.insert(this);
     attempt_ = std::make_unique<DeliveryAttempt>(service_->loop_, settings_.get(), service_->cache_, key,
-                                                 routes_, &msg_, deadline_);
+                                                 job_.routes, &job_.msg, deadline_);
     if (service_->draining_) {
       // Started after SIGTERM (it was waiting for a slot): defer it now.
       attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
@@ -324,26 +214,11 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   // Loop thread: one outcome per envelope recipient, in envelope order (the
   // malformed addresses bounced, the others as the delivery decided them).
   void Report(DeliveryResult result) {
-    std::vector<RecipientOutcome> outcomes;
-    size_t next = 0;
-    for (const std::string& why : bad_recipients_) {
-      if (why.empty()) {
-        outcomes.push_back(next < result.outcomes.size() ? std::move(result.outcomes[next])
-                                                         : RecipientOutcome{});
-        ++next;
-        continue;
-      }
-      RecipientOutcome o;
-      o.action = DeliveryAction::kBounced;
-      o.enhanced = "5.1.3";
-      o.reason = absl::StrCat("bad address syntax: ", why);
-      outcomes.push_back(std::move(o));
-    }
-    LogOutcomes({envelope_.queue_id(), key_.empty() ? envelope_.nexthop() : key_, absl::Now() - start_},
-                all_recipients_, outcomes);
+    std::vector<RecipientOutcome> outcomes =
+        FinishJob(job_, key_.empty() ? job_.nexthop : key_, absl::Now() - start_, std::move(result.outcomes));
     // A cancelled call was answered already: the response belongs to gRPC
     // again, and the log is the only record.
-    if (!replied_.load()) AppendOutcomes(all_recipients_, outcomes, result.transcript, response_);
+    if (!replied_.load()) AppendOutcomes(job_.recipients, outcomes, result.transcript, response_);
     LoopDone(grpc::Status::OK);
   }
 
@@ -368,11 +243,9 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   v1::Envelope envelope_;
   bool have_envelope_ = false;
   std::unique_ptr<MessageSpool> spool_;
-  uint64_t spool_reservation_ = 0;  // of DeliveryService::spool_reserved_, given back with the spool
-  MessageEnvelope msg_;
-  std::vector<std::string> bad_recipients_;  // per envelope recipient: why its address is malformed, or ""
-  std::vector<std::string> all_recipients_;  // the envelope's, in order (msg_ has the well-formed ones)
-  std::vector<RouteTarget> routes_;
+  uint64_t spool_reservation_ = 0;           // of DeliveryService::spool_reserved_, given back with the spool
+  std::vector<std::string> bad_recipients_;  // CheckEnvelope's, until Prepare() moves it into job_
+  DeliveryJob job_;                          // from Prepare() on
   std::unique_ptr<DeliveryAttempt> attempt_;
   std::string key_;
   bool holding_slot_ = false;

@@ -63,10 +63,4 @@ class DeliveryService final : public v1::Delivery::CallbackService {
   absl::flat_hash_set<DeliverCall*> running_;
 };
 
-// The envelope checks behind INVALID_ARGUMENT (exposed for tests). A
-// recipient whose address is merely malformed does not fail the envelope:
-// (*bad_recipients)[i] says why, and that recipient alone is bounced (5.1.3).
-absl::Status CheckEnvelope(const v1::Envelope& envelope, uint64_t message_size_limit,
-                           std::vector<std::string>* bad_recipients);
-
 }  // namespace mxd

@@ -1,13 +1,12 @@
 #include "delivery-svc/smtp/envelope_check.h"
 
-#include <arpa/inet.h>
-
 #include <algorithm>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "common/nexthop/domain_name.h"
+#include "common/nexthop/ip_literal.h"
 #include "common/text/printable.h"
 
 namespace mxd {
@@ -93,12 +92,8 @@ absl::Status CheckAddress(absl::string_view address, bool empty_ok, bool utf8) {
   if (domain.empty()) return Bad(address, "empty domain");
   if (domain.front() == '[') {
     if (domain.back() != ']') return Bad(address, "unterminated address literal");
-    std::string lit(domain.substr(1, domain.size() - 2));
-    unsigned char buf[16];
-    const bool v6 = absl::StartsWithIgnoreCase(lit, "ipv6:");
-    if (inet_pton(v6 ? AF_INET6 : AF_INET, v6 ? lit.c_str() + 5 : lit.c_str(), buf) != 1) {
+    if (!IsAddressLiteral(domain.substr(1, domain.size() - 2)))
       return Bad(address, "invalid address literal");
-    }
     return absl::OkStatus();
   }
   if (eight_bit) return absl::OkStatus();  // U-label domain: converted by the resolver, checked there

@@ -1,6 +1,5 @@
 #include "delivery-svc/tls/tls_client_context.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <openssl/err.h>
 #include <openssl/pem.h>
@@ -12,6 +11,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
+#include "common/nexthop/ip_literal.h"
 #include "delivery-svc/tls/tls_protocols.h"
 
 namespace mxd {
@@ -163,10 +163,7 @@ absl::StatusOr<std::unique_ptr<TlsStream>> TlsClientContext::NewStream(const Tls
   std::string sni = absl::AsciiStrToLower(settings_.servername);
   if (sni == "hostname") sni = std::string(mx_host);
   if (sni == "nexthop") sni = std::string(nexthop_domain);
-  unsigned char addr[16];
-  const std::string sni_host = sni;
-  if (!sni.empty() && absl::StrContains(sni, '.') && inet_pton(AF_INET, sni_host.c_str(), addr) != 1 &&
-      inet_pton(AF_INET6, sni_host.c_str(), addr) != 1) {
+  if (!sni.empty() && absl::StrContains(sni, '.') && !IsIpAddress(sni)) {
     SSL_set_tlsext_host_name(ssl, sni.c_str());
   }
 

@@ -10,6 +10,7 @@
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "common/nexthop/ip_literal.h"
 
 namespace mxd {
 namespace {
@@ -67,28 +68,12 @@ absl::Status AddEntry(const std::string& entry, const char* param, absl::flat_ha
 
 }  // namespace
 
-std::string CanonicalIpAddress(const std::string& s) {
-  std::string t = s;
-  if (t.size() >= 2 && t.front() == '[' && t.back() == ']') t = t.substr(1, t.size() - 2);
-  if (absl::StartsWithIgnoreCase(t, "ipv6:")) t = t.substr(5);
-  unsigned char buf[16];
-  char text[INET6_ADDRSTRLEN];
-  for (int family : {AF_INET, AF_INET6}) {
-    if (inet_pton(family, t.c_str(), buf) == 1 && inet_ntop(family, buf, text, sizeof(text))) {
-      return text;
-    }
-  }
-  return "";
-}
-
 bool IsOwnAddress(const std::string& address, const absl::flat_hash_set<std::string>& own) {
-  std::string a = CanonicalIpAddress(address);
-  if (a.empty()) return false;
-  in6_addr v6;
-  if (inet_pton(AF_INET6, a.c_str(), &v6) == 1 && IN6_IS_ADDR_V4MAPPED(&v6)) {
-    char text[INET_ADDRSTRLEN];
-    if (inet_ntop(AF_INET, &v6.s6_addr[12], text, sizeof(text)) != nullptr) a = text;
-  }
+  // As text, IPv4-mapped IPv6 (::ffff:127.0.0.1) as the IPv4 address it is.
+  std::array<unsigned char, 16> octets;
+  bool v4 = false;
+  if (!ParseIpAddress(CanonicalIpAddress(address), &octets, &v4)) return false;
+  const std::string a = IpAddressText(octets);
   if (own.contains(a)) return true;
   if (a == "0.0.0.0" || a == "::") {
     for (const std::string& o : own) {

@@ -21,8 +21,4 @@ absl::StatusOr<absl::flat_hash_set<std::string>> FindOwnAddresses(
 // the local host, are ours when a loopback address is.
 bool IsOwnAddress(const std::string& address, const absl::flat_hash_set<std::string>& own);
 
-// Canonical text of an IPv4/IPv6 address (brackets and "ipv6:" allowed), or
-// "" when `s` is not an address.
-std::string CanonicalIpAddress(const std::string& s);
-
 }  // namespace mxd

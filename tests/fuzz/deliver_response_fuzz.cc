@@ -17,6 +17,7 @@
 
 #include "common/log/json_log.h"
 #include "common/text/printable.h"
+#include "delivery-svc/engine/delivery_log.h"
 #include "delivery-svc/grpc/deliver_response.h"
 #include "delivery-svc/smtp/smtp_session.h"
 #include "tests/fuzz/fuzz_input.h"
