@@ -40,6 +40,12 @@ class EventLoop {
   void Stop();
   // Thread-safe: runs `task` on the loop thread, in posting order.
   void Post(Task task);
+  // Loop thread: destroys `object` once the current callback has returned
+  // (an object must not be destroyed from inside its own callback).
+  template <typename T>
+  void DeleteSoon(std::unique_ptr<T> object) {
+    if (object) Post([dead = std::move(object)] {});
+  }
 
   // Loop thread only. Watches `fd` for the given interest (kReadable and/or
   // kWritable); calling again changes the interest or callback.

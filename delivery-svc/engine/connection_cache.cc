@@ -10,7 +10,7 @@ ConnectionCache::~ConnectionCache() {
 
 void ConnectionCache::Release(const std::string& nexthop, std::unique_ptr<SmtpConnection> c) {
   if (c->closed()) {
-    loop_->Post([dead = std::shared_ptr<SmtpConnection>(std::move(c))] {});
+    loop_->DeleteSoon(std::move(c));
     return;
   }
   const bool ready = c->session().status() == SmtpSession::Status::kReady;
@@ -34,7 +34,7 @@ std::unique_ptr<SmtpConnection> ConnectionCache::Take(const std::string& nexthop
     it->second.pop_back();
     loop_->CancelTimer(e.timer);
     if (e.conn->closed() || e.conn->session().status() != SmtpSession::Status::kReady) {
-      loop_->Post([dead = std::shared_ptr<SmtpConnection>(std::move(e.conn))] {});
+      loop_->DeleteSoon(std::move(e.conn));
       continue;
     }
     if (it->second.empty()) idle_.erase(it);
@@ -58,7 +58,7 @@ void ConnectionCache::Remove(const std::string& nexthop, SmtpConnection* c, bool
       Retire(std::move(conn));
     } else {
       // We may be inside this connection's own callback: destroy it later.
-      loop_->Post([dead = std::shared_ptr<SmtpConnection>(std::move(conn))] {});
+      loop_->DeleteSoon(std::move(conn));
     }
     return;
   }
@@ -66,7 +66,7 @@ void ConnectionCache::Remove(const std::string& nexthop, SmtpConnection* c, bool
 
 void ConnectionCache::Retire(std::unique_ptr<SmtpConnection> c) {
   if (c->closed()) {
-    loop_->Post([dead = std::shared_ptr<SmtpConnection>(std::move(c))] {});
+    loop_->DeleteSoon(std::move(c));
     return;
   }
   SmtpConnection* raw = c.get();
@@ -74,20 +74,13 @@ void ConnectionCache::Retire(std::unique_ptr<SmtpConnection> c) {
   auto pos = std::prev(closing_.end());
   raw->SetEventCallback([this, pos](SmtpConnection::Event e) {
     if (e != SmtpConnection::Event::kClosed) return;
-    std::shared_ptr<SmtpConnection> dead(std::move(*pos));
+    loop_->DeleteSoon(std::move(*pos));
     closing_.erase(pos);
-    loop_->Post([dead] {});
   });
-  if (raw->session().status() == SmtpSession::Status::kReady) {
-    raw->session().Quit(loop_->Now());
-  } else {
-    raw->Abort();
-    std::shared_ptr<SmtpConnection> dead(std::move(*pos));
-    closing_.erase(pos);
-    loop_->Post([dead] {});
-    return;
-  }
-  raw->Pump();
+  if (raw->session().status() == SmtpSession::Status::kReady) return raw->Quit();  // kClosed soon
+  raw->Abort();
+  loop_->DeleteSoon(std::move(*pos));
+  closing_.erase(pos);
 }
 
 void ConnectionCache::CloseAll() {

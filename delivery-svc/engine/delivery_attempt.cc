@@ -53,8 +53,7 @@ void DeliveryAttempt::Start(Done done) {
     conn_ = std::move(cached);
     cached_session_ = true;
     conn_->SetEventCallback([this](SmtpConnection::Event e) { OnEvent(e); });
-    conn_->session().StartMessage(OpenPart(), loop_->Now());
-    conn_->Pump();
+    conn_->StartMessage(OpenPart());
     return;
   }
   TryNext();
@@ -64,7 +63,7 @@ void DeliveryAttempt::DisposeConnection() {
   if (!conn_) return;
   // We may be inside the connection's callback: destroy it from the loop.
   conn_->Abort();
-  loop_->Post([dead = std::shared_ptr<SmtpConnection>(std::move(conn_))] {});
+  loop_->DeleteSoon(std::move(conn_));
 }
 
 const MessageEnvelope* DeliveryAttempt::OpenPart() {
@@ -145,7 +144,8 @@ void DeliveryAttempt::ConnectTo(const SmtpPeer& peer, bool no_starttls) {
     }
   }
   conn_ = std::make_unique<SmtpConnection>(loop_, settings_->session, peer, std::move(sec), std::move(tls));
-  conn_->Connect(OpenPart(), settings_->connect_timeout, [this](SmtpConnection::Event e) { OnEvent(e); });
+  conn_->StartMessage(OpenPart());  // before Connect, which may fail at once
+  conn_->Connect(settings_->connect_timeout, [this](SmtpConnection::Event e) { OnEvent(e); });
 }
 
 void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
@@ -216,7 +216,7 @@ void DeliveryAttempt::Shutdown(const std::string& reason) {
   if (finished_) return;
   if (conn_ && !conn_->closed() && conn_->has_session()) {
     conn_->SetEventCallback(nullptr);
-    conn_->session().Abandon(reason);
+    conn_->Abandon(reason);
     trouble_.Absorb(conn_->session().TakeOutcomes());
   }
   DisposeConnection();

@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include "absl/strings/str_cat.h"
 #include "common/log/json_log.h"
@@ -50,9 +51,29 @@ void SmtpConnection::Notify(Event e) {
   if (on_event_) on_event_(e);
 }
 
-void SmtpConnection::Connect(const MessageEnvelope* msg, absl::Duration timeout, EventCallback on_event) {
+void SmtpConnection::StartMessage(const MessageEnvelope* msg) {
+  if (!session_) {
+    pending_msg_ = msg;
+    return;
+  }
+  session_->StartMessage(msg, loop_->Now());
+  Pump();
+}
+
+void SmtpConnection::Quit() {
+  if (!session_) return Abort();
+  session_->Quit(loop_->Now());
+  Pump();
+}
+
+void SmtpConnection::Abandon(const std::string& reason) {
+  if (!session_) return Abort();
+  session_->Abandon(reason);
+  Pump();
+}
+
+void SmtpConnection::Connect(absl::Duration timeout, EventCallback on_event) {
   on_event_ = std::move(on_event);
-  first_msg_ = msg;
   sockaddr_storage ss{};
   socklen_t len = 0;
   if (!ToSocketAddress(peer_.ip, peer_.port, &ss, &len)) len = 0;
@@ -94,7 +115,8 @@ void SmtpConnection::OnConnectDone() {
     loop_->CancelTimer(timer_);
     timer_ = 0;
   }
-  session_ = std::make_unique<SmtpSession>(settings_, peer_, first_msg_, loop_->Now(), security_);
+  session_ = std::make_unique<SmtpSession>(settings_, peer_, loop_->Now(), security_);
+  if (pending_msg_ != nullptr) session_->StartMessage(std::exchange(pending_msg_, nullptr), loop_->Now());
   MaybeStartTls();
   Pump();
 }

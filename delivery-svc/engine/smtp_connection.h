@@ -38,8 +38,8 @@ class SmtpConnection {
   SmtpConnection(const SmtpConnection&) = delete;
   SmtpConnection& operator=(const SmtpConnection&) = delete;
 
-  // Connects and delivers `msg` once the server has greeted us.
-  void Connect(const MessageEnvelope* msg, absl::Duration timeout, EventCallback on_event);
+  // Connects (the session starts when the connect completes).
+  void Connect(absl::Duration timeout, EventCallback on_event);
   // Sets who hears about events from now on (connections move between
   // deliveries and the cache).
   void SetEventCallback(EventCallback on_event) { on_event_ = std::move(on_event); }
@@ -52,8 +52,19 @@ class SmtpConnection {
   bool closed() const { return fd_ < 0; }
   absl::Time created() const { return created_; }
 
-  // Moves output to the socket, re-arms the timer, reports events. Call after
-  // telling the session something (StartMessage, Reset, Quit).
+  // The connection owns its session's life: each of these tells the session
+  // and moves what it says to the socket.
+  // The one door for a message, fresh or cached connection alike: before
+  // the connect completes (call it before Connect) the message follows the
+  // handshake; on a ready connection it starts now (RSET first).
+  void StartMessage(const MessageEnvelope* msg);
+  // On a ready connection: QUIT, then close.
+  void Quit();
+  // Gives up (the delivery is cancelled or the service stops): what is open
+  // is deferred with `reason` and the connection closes.
+  void Abandon(const std::string& reason);
+
+  // Moves output to the socket, re-arms the timer, reports events.
   void Pump();
   // Closes the socket now, without QUIT.
   void Abort();
@@ -84,7 +95,7 @@ class SmtpConnection {
   bool connecting_ = false;
   bool want_write_ = false;
   std::unique_ptr<SmtpSession> session_;
-  const MessageEnvelope* first_msg_ = nullptr;
+  const MessageEnvelope* pending_msg_ = nullptr;  // given before the session existed
   EventCallback on_event_;
   EventLoop::TimerId timer_ = 0;
   absl::Time created_;

@@ -228,8 +228,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     loop_done_ = true;
     service_->running_.erase(this);
     if (holding_slot_) service_->limiter_->Release(key_);
-    // Destroy the attempt later: we may be inside its callback.
-    service_->loop_->Post([attempt = std::shared_ptr<DeliveryAttempt>(std::move(attempt_))] {});
+    service_->loop_->DeleteSoon(std::move(attempt_));  // we may be inside its callback
     Reply(status);
     Unref();
   }

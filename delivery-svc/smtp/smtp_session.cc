@@ -19,16 +19,11 @@ constexpr size_t kMaxTranscriptLineLength = 512;
 
 }  // namespace
 
-SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now,
-                         SessionSecurity security)
+SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, absl::Time now, SessionSecurity security)
     : s_(std::move(settings)), peer_(std::move(peer)), sec_(std::move(security)), last_activity_(now) {
   expect_.push_back({Phase::kGreeting});
   // Wrapper mode: the handshake comes before the greeting.
   tls_handshaking_ = sec_.wrappermode && sec_.tls_level != TlsLevel::kNone;
-  if (msg != nullptr) {
-    msg_ = msg;
-    rcpts_ = RecipientTable(msg->recipients.size());
-  }
 }
 
 absl::Duration SmtpSession::TimeoutFor(Phase phase) const {

@@ -45,10 +45,8 @@ class SmtpSession {
     kClosed,  // close the connection once output() is sent (or at once)
   };
 
-  // A fresh connection to `peer`; `msg` (may be null) is delivered after the
-  // greeting and EHLO. The session keeps the pointer until the message ends.
-  SmtpSession(SessionSettings settings, SmtpPeer peer, const MessageEnvelope* msg, absl::Time now,
-              SessionSecurity security = {});
+  // A fresh connection to `peer`: the greeting comes next.
+  SmtpSession(SessionSettings settings, SmtpPeer peer, absl::Time now, SessionSecurity security = {});
 
   void OnReceived(absl::string_view data, absl::Time now);
   // The peer closed the connection or it failed (`why`: "Connection reset
@@ -59,7 +57,10 @@ class SmtpSession {
   // The output buffer was drained to the socket: body transfer continues.
   void OnOutputDrained(absl::Time now);
 
-  // On a ready connection: deliver another message (a reused connection).
+  // The one door for a message. On a fresh session (before the greeting)
+  // the message goes out after the greeting, EHLO, STARTTLS and AUTH; on a
+  // ready one (a reused connection) at once, after RSET. The session keeps
+  // the pointer until the message ends.
   void StartMessage(const MessageEnvelope* msg, absl::Time now);
   // On a ready connection: RSET, to check it and clear its state for reuse.
   void Reset(absl::Time now);

@@ -252,6 +252,7 @@ void SmtpSession::StartMessage(const MessageEnvelope* msg, absl::Time now) {
   scanned_ = false;
   rcpts_ = RecipientTable(msg->recipients.size());
   message_finished_ = false;
+  if (status_ != Status::kReady) return;  // fresh: the handshake goes on, then BeginTransaction()
   reused_ = true;
   need_rset_ = true;  // RSET between messages: clears state, proves the connection alive
   message_replies_ = 0;

@@ -61,7 +61,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   mxd::SessionSecurity sec;
   sec.tls_level = (in.Byte() & 1) ? mxd::TlsLevel::kMay : mxd::TlsLevel::kNone;
   absl::Time now = absl::FromUnixSeconds(1700000000);
-  mxd::SmtpSession s(settings, {"mx.example", "192.0.2.1", 25}, &env, now, sec);
+  mxd::SmtpSession s(settings, {"mx.example", "192.0.2.1", 25}, now, sec);
+  s.StartMessage(&env, now);
   while (!in.empty() && !s.message_finished() && s.status() != mxd::SmtpSession::Status::kClosed) {
     s.output().clear();
     s.OnOutputDrained(now);

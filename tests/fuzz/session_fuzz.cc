@@ -45,7 +45,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sec.credentials = {"user", "password"};
   }
   absl::Time now = absl::FromUnixSeconds(1700000000);
-  mxd::SmtpSession s(settings, {"mx.example", "192.0.2.1", 25}, &env, now, sec);
+  mxd::SmtpSession s(settings, {"mx.example", "192.0.2.1", 25}, now, sec);
+  s.StartMessage(&env, now);
   bool content_ended = false;  // the final "." or BDAT LAST went out
   bool positive_after_end = false;
   mxd::ReplyParser shadow;  // reads the server's bytes as the session does

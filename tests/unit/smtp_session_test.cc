@@ -36,8 +36,9 @@ class SessionTest : public ::testing::Test {
   std::string FailureEnhanced() const { return session_->ending().failure.enhanced; }
 
   void Start() {
-    session_ = std::make_unique<SmtpSession>(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, &env_, now_,
-                                             security_);
+    session_ =
+        std::make_unique<SmtpSession>(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, now_, security_);
+    session_->StartMessage(&env_, now_);
   }
   // Everything the client wrote since the last call (body included).
   std::string Client() {
@@ -566,7 +567,7 @@ TEST_F(SessionTest, QuitWaitsForItsReplyWhenAskedTo) {
   Handshake(kEhloPlain);
   session_->TakeOutcomes();
   // Not delivering anything: a ready session says goodbye.
-  SmtpSession ready(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, nullptr, now_);
+  SmtpSession ready(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, now_);
   ready.OnReceived("220 hi\r\n", now_);
   ready.output().clear();
   ready.OnReceived("250 mx.example\r\n", now_);
@@ -577,7 +578,7 @@ TEST_F(SessionTest, QuitWaitsForItsReplyWhenAskedTo) {
   ready.OnReceived("221 bye\r\n", now_);
   EXPECT_EQ(ready.status(), SmtpSession::Status::kClosed);
   // No answer within smtp_quit_timeout loses nothing either.
-  SmtpSession silent(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, nullptr, now_);
+  SmtpSession silent(settings_, SmtpPeer{"mx.example", "192.0.2.1", 25}, now_);
   silent.OnReceived("220 hi\r\n250 mx\r\n", now_);
   silent.Quit(now_);
   silent.OnTimer(now_ + settings_.quit_timeout);
