@@ -1,6 +1,7 @@
 #include "delivery-svc/grpc/delivery_service.h"
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 #include "absl/strings/str_cat.h"
@@ -229,8 +230,15 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     service_->running_.erase(this);
     if (holding_slot_) service_->limiter_->Release(key_);
     service_->loop_->DeleteSoon(std::move(attempt_));  // we may be inside its callback
-    Reply(status);
-    Unref();
+    // Once the attempt is gone (posted tasks run in order), the spool file
+    // and its share of delivery_spool_size_limit go back before the caller
+    // hears the answer: its next call finds them free.
+    service_->loop_->Post([this, status] {
+      spool_.reset();
+      service_->spool_reserved_.fetch_sub(std::exchange(spool_reservation_, 0));
+      Reply(status);
+      Unref();
+    });
   }
 
   DeliveryService* service_;
