@@ -2,6 +2,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "delivery-svc/engine/delivery_log.h"
+#include "delivery-svc/smtp/body_transfer.h"
 
 namespace mxd {
 
@@ -16,6 +17,14 @@ void PlanJob(const DeliverySettings& settings, absl::Time now, DeliveryJob* job)
   // caller's deadline.
   if (job->deadline != absl::InfiniteFuture())
     job->msg.start_by = job->deadline - settings.time_budget.transaction;
+}
+
+void ScanForConversion(const SessionSettings& settings, DeliveryJob* job) {
+  MessageEnvelope& msg = job->msg;
+  if (!msg.eight_bit || !settings.mime_output_conversion || msg.content == nullptr) return;
+  auto scan = std::make_shared<ConversionScan>();
+  if (BodyTransfer::PlanConversion(*msg.content, settings.mime_limits, scan.get()))
+    msg.conversion = std::move(scan);
 }
 
 std::vector<RecipientOutcome> FinishJob(const DeliveryJob& job, absl::string_view destination,

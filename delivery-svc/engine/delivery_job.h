@@ -39,6 +39,12 @@ struct DeliveryJob {
 // caller's deadline less one transaction's worst case).
 void PlanJob(const DeliverySettings& settings, absl::Time now, DeliveryJob* job);
 
+// The 8BITMIME-to-7BIT converter's first pass over an 8-bit message, run
+// where the message was spooled (a gRPC thread) instead of in one event-loop
+// callback when a server turns out to need conversion. Needs msg.content.
+// A read error leaves it to the session (which then defers).
+void ScanForConversion(const SessionSettings& settings, DeliveryJob* job);
+
 // One outcome per recipient of the request, in its order: a malformed
 // address bounced (5.1.3), the others as `delivered` (one per well-formed
 // recipient) says; each logged as a "delivery" line (delivery_log.h).

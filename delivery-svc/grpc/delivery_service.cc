@@ -183,6 +183,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     job_ = JobFromEnvelope(envelope_, std::move(bad_recipients_), spool_->saw_8bit(), deadline_);
     job_.msg.content = spool_.get();
     PlanJob(*settings_, absl::Now(), &job_);
+    ScanForConversion(settings_->session, &job_);  // here, not on the event loop
   }
 
   // Loop thread: the service is going away; report what is open as deferred.

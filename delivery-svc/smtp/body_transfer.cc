@@ -2,8 +2,8 @@
 
 namespace mxd {
 
-bool BodyTransfer::PlanConversion(const MessageContent& content, const MimeLimits& limits, MimePlan* plan,
-                                  std::optional<MimeError>* error) {
+bool BodyTransfer::PlanConversion(const MessageContent& content, const MimeLimits& limits,
+                                  ConversionScan* scan) {
   // Finds mislabelled leaves and nesting too deep before anything is sent
   // (Postfix finds the latter only midway and aborts).
   MimeScanner scanner(limits);
@@ -16,10 +16,10 @@ bool BodyTransfer::PlanConversion(const MessageContent& content, const MimeLimit
   }
   scanner.Finish();
   if (const MimeError* e = scanner.error()) {
-    *error = *e;
+    scan->error = *e;
     return true;
   }
-  *plan = scanner.plan();
+  scan->plan = scanner.plan();
   return true;
 }
 

@@ -31,10 +31,9 @@ class BodyTransfer {
   };
 
   // The converter's first pass over the whole content: whether it can be
-  // converted (`error` set when not) and the plan the conversion follows.
-  // False when the content could not be read.
-  static bool PlanConversion(const MessageContent& content, const MimeLimits& limits, MimePlan* plan,
-                             std::optional<MimeError>* error);
+  // converted (`scan->error` set when not) and the plan the conversion
+  // follows. False when the content could not be read.
+  static bool PlanConversion(const MessageContent& content, const MimeLimits& limits, ConversionScan* scan);
 
   // `plan`: convert with it (and `limits`); null sends the content as it is.
   BodyTransfer(const MessageContent* content, Framing framing, size_t line_length_limit, const MimePlan* plan,

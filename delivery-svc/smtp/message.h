@@ -4,10 +4,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/time/time.h"
+#include "delivery-svc/mime/mime_converter.h"
 
 namespace mxd {
 
@@ -24,6 +27,13 @@ class MessageContent {
 struct RecipientDsn {
   std::string notify;  // "NEVER" or e.g. "SUCCESS,FAILURE"; "" for none
   std::string orcpt;   // "rfc822;user@example.com"; "" for none
+};
+
+// The 8BITMIME-to-7BIT converter's first pass over the content: the plan
+// the conversion follows, or why the content cannot be converted.
+struct ConversionScan {
+  MimePlan plan;
+  std::optional<MimeError> error;
 };
 
 struct MessageEnvelope {
@@ -43,6 +53,9 @@ struct MessageEnvelope {
   // one transaction. Its recipients are deferred instead (4.4.7).
   absl::Time start_by = absl::InfiniteFuture();
   const MessageContent* content = nullptr;
+  // The first pass, when it was run where the message was spooled (off the
+  // event loop); null: the session runs it if a server needs conversion.
+  std::shared_ptr<const ConversionScan> conversion;
 };
 
 }  // namespace mxd

@@ -199,11 +199,10 @@ class SmtpSession {
   bool pix_waiting_ = false;
   bool pix_delay_dotcrlf_ = false;      // this server gets the PIX delay_dotcrlf workaround
   std::unique_ptr<BodyTransfer> body_;  // the content of the transaction being sent
-  // 8BITMIME to 7BIT: whether this transaction converts, and the plan from
-  // the first pass (once per message).
+  // 8BITMIME to 7BIT: whether this transaction converts, and the first
+  // pass over the message (once per message).
   bool convert_ = false;
-  bool scanned_ = false;
-  MimePlan mime_plan_;
+  std::shared_ptr<const ConversionScan> scan_;
 
   // TLS and AUTH.
   bool tls_handshaking_ = false;

@@ -137,15 +137,20 @@ bool SmtpSession::PrepareConversion(absl::Time now) {
   // line length, which even 8BITMIME does not allow: converted as well.
   convert_ = msg_->eight_bit && (!features_.eightbitmime || (msg_->binary && !send_binary_)) &&
              s_.mime_output_conversion && msg_->content != nullptr;
-  if (!convert_ || scanned_) return true;
-  std::optional<MimeError> error;
-  if (!BodyTransfer::PlanConversion(*msg_->content, s_.mime_limits, &mime_plan_, &error)) {
-    Fail(trouble::ContentUnreadable(), now, false);
-    return false;
+  if (!convert_) return true;
+  if (!scan_) scan_ = msg_->conversion;  // run where the message was spooled
+  if (!scan_) {
+    // Not run yet: run it now, before MAIL FROM, so a message that cannot
+    // be converted bounces before anything is sent.
+    auto scan = std::make_shared<ConversionScan>();
+    if (!BodyTransfer::PlanConversion(*msg_->content, s_.mime_limits, scan.get())) {
+      Fail(trouble::ContentUnreadable(), now, false);
+      return false;
+    }
+    scan_ = std::move(scan);
   }
-  scanned_ = true;
-  if (error) {
-    BounceMessage(trouble::CannotConvert(peer_, error->reason, error->enhanced));
+  if (scan_->error) {
+    BounceMessage(trouble::CannotConvert(peer_, scan_->error->reason, scan_->error->enhanced));
     return false;
   }
   return true;
@@ -167,7 +172,7 @@ void SmtpSession::StartBody(absl::Time now) {
                                         : send_binary_ ? BodyTransfer::Framing::kBdatBinary
                                                        : BodyTransfer::Framing::kBdat;
   body_ = std::make_unique<BodyTransfer>(msg_->content, framing, s_.line_length_limit,
-                                         convert_ ? &mime_plan_ : nullptr, limits);
+                                         convert_ ? &scan_->plan : nullptr, limits);
   waiting_phase_ = Phase::kBody;
   last_activity_ = now;
   PumpBody(now);
@@ -249,7 +254,7 @@ void SmtpSession::FinishMessage() {
 
 void SmtpSession::StartMessage(const MessageEnvelope* msg, absl::Time now) {
   msg_ = msg;
-  scanned_ = false;
+  scan_.reset();
   rcpts_ = RecipientTable(msg->recipients.size());
   message_finished_ = false;
   if (status_ != Status::kReady) return;  // fresh: the handshake goes on, then BeginTransaction()
