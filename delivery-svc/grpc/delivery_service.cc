@@ -187,7 +187,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   }
 
   // Loop thread: the service is going away; report what is open as deferred.
-  void ShutDown() {
+  void Shutdown() {
     if (attempt_) attempt_->Shutdown(kShuttingDown);
   }
 
@@ -288,7 +288,7 @@ void DeliveryService::Drain(absl::Duration grace) {
 void DeliveryService::ShutdownRunning() {
   // Copy: finishing a call removes it from running_.
   std::vector<DeliverCall*> calls(running_.begin(), running_.end());
-  for (DeliverCall* c : calls) c->ShutDown();
+  for (DeliverCall* c : calls) c->Shutdown();
 }
 
 grpc::ServerReadReactor<v1::DeliverRequest>* DeliveryService::Deliver(grpc::CallbackServerContext* context,
