@@ -212,7 +212,7 @@ void DeliveryAttempt::Finish(DeliveryResult result) {
   done(std::move(result));  // may destroy this
 }
 
-void DeliveryAttempt::Shutdown(const std::string& reason) {
+void DeliveryAttempt::Abandon(const std::string& reason) {
   if (finished_) return;
   if (conn_ && !conn_->closed() && conn_->has_session()) {
     conn_->SetEventCallback(nullptr);
@@ -229,7 +229,7 @@ void DeliveryAttempt::Cancel(const std::string& reason) {
   if (conn_ && !conn_->closed() && conn_->has_session() && conn_->session().awaiting_final_reply()) {
     return;  // the reply decides; OnEvent reports it as usual
   }
-  Shutdown(reason);  // closing before the final "." means no delivery
+  Abandon(reason);  // closing before the final "." means no delivery
 }
 
 }  // namespace mxd

@@ -54,9 +54,11 @@ class DeliveryAttempt {
   // accept it; otherwise the connection closes now, and recipients not yet
   // decided are deferred with `reason`. No other server is tried.
   void Cancel(const std::string& reason);
-  // The service is shutting down: stop now and report; recipients not yet
-  // decided are deferred with `reason` (done runs).
-  void Shutdown(const std::string& reason);
+  // Give up now (the service is shutting down, or a cancel that need not
+  // wait): recipients not yet decided are deferred with `reason` and done
+  // runs. "Abandon" is the one word for this at every level: the attempt,
+  // the connection and the session.
+  void Abandon(const std::string& reason);
 
  private:
   struct Candidate {

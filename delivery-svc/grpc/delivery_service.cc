@@ -187,8 +187,8 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
   }
 
   // Loop thread: the service is going away; report what is open as deferred.
-  void Shutdown() {
-    if (attempt_) attempt_->Shutdown(kShuttingDown);
+  void Abandon() {
+    if (attempt_) attempt_->Abandon(kShuttingDown);
   }
 
   // Loop thread.
@@ -204,7 +204,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     if (service_->draining_) {
       // Started after SIGTERM (it was waiting for a slot): defer it now.
       attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
-      return attempt_->Shutdown(kShuttingDown);
+      return attempt_->Abandon(kShuttingDown);
     }
     attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
   }
@@ -281,14 +281,14 @@ void DeliveryService::Drain(absl::Duration grace) {
             {{"deliveries_in_progress", static_cast<double>(running_.size())},
              {"grace_seconds", absl::ToDoubleSeconds(grace)}});
     if (running_.empty()) return;
-    loop_->AddTimer(grace, [this] { ShutdownRunning(); });
+    loop_->AddTimer(grace, [this] { AbandonRunning(); });
   });
 }
 
-void DeliveryService::ShutdownRunning() {
+void DeliveryService::AbandonRunning() {
   // Copy: finishing a call removes it from running_.
   std::vector<DeliverCall*> calls(running_.begin(), running_.end());
-  for (DeliverCall* c : calls) c->Shutdown();
+  for (DeliverCall* c : calls) c->Abandon();
 }
 
 grpc::ServerReadReactor<v1::DeliverRequest>* DeliveryService::Deliver(grpc::CallbackServerContext* context,

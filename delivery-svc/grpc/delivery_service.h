@@ -47,7 +47,7 @@ class DeliveryService final : public v1::Delivery::CallbackService {
 
  private:
   friend class DeliverCall;
-  void ShutdownRunning();
+  void AbandonRunning();
   EventLoop* loop_;
   SettingsSlot<DeliverySettings> settings_;
   std::shared_ptr<const CallerCheck> caller_check_;
