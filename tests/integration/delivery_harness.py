@@ -11,6 +11,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import unittest
 
 import grpc
 
@@ -270,3 +271,23 @@ def tempdir(test):
     os.chmod(d, 0o755)
     test.addCleanup(shutil.rmtree, d, True)
     return d
+
+
+DELIVERED, DEFERRED, BOUNCED = (delivery_pb2.ACTION_DELIVERED, delivery_pb2.ACTION_DEFERRED,
+                                delivery_pb2.ACTION_BOUNCED)
+MESSAGE = b"From: a@mxd.test\r\nSubject: test\r\n\r\nline one\r\n.starts with a dot\r\nlast line\r\n"
+
+
+class DeliveryTestBase(unittest.TestCase):
+    """A delivery-svc of its own per test, and fault servers on demand."""
+    svc_options = ()
+    confined = False  # the sanitizer run keeps the sandbox only for tests that check it
+
+    def setUp(self):
+        self.procs = Processes()
+        self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
+        self.svc = DeliverySvc(self.procs, self.dir, self.svc_options, confined=self.confined)
+
+    def fault(self, script):
+        return FaultServer(self.procs, self.dir, script)
