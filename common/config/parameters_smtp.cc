@@ -230,6 +230,16 @@ const ParameterSpec kParameters[] = {
      .users = kDeliverySvc,
      .min = 0,
      .max = 10},
+    {.name = "delivery_reply_memory_limit",
+     .type = ParamType::kInt,
+     .default_value = "33554432",
+     .description = "The bytes of server replies that all SMTP sessions together may hold while the replies "
+                    "are incomplete (one reply holds at most 16384); a session that would go beyond it "
+                    "defers its recipients (4.3.0). Bounds what many slow servers trickling long replies "
+                    "can make delivery-svc hold.",
+     .users = kDeliverySvc,
+     .min = 16384,
+     .max = std::numeric_limits<int64_t>::max()},
     {.name = "delivery_session_limit",
      .type = ParamType::kInt,
      .default_value = "1000",

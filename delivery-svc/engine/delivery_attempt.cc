@@ -160,30 +160,43 @@ void DeliveryAttempt::OnEvent(SmtpConnection::Event e) {
     case SmtpConnection::Event::kClosed: {
       SmtpSession& s = conn_->session();
       const SmtpSession::Ending end = s.ending();
-      if (end.kind == SmtpSession::Ending::kRunning) return;  // not for us yet
-      last_ = end.failure;
-      if (end.kind == SmtpSession::Ending::kRetryWithoutTls) {
-        // Opportunistic TLS failed in the handshake: same server, plain text.
-        const SmtpPeer peer = s.peer();
-        LogInfo("tls_fallback", {{"nexthop", nexthop_}, {"peer", peer.Name()}, {"reason", last_.reason}});
-        DisposeConnection();
-        return ConnectTo(peer, /*no_starttls=*/true);
+      switch (end.kind) {
+        case SmtpSession::Ending::kRunning: return;  // not for us yet
+        case SmtpSession::Ending::kRetryWithoutTls: {
+          // Opportunistic TLS failed in the handshake: same server, plain text.
+          last_ = end.failure;
+          const SmtpPeer peer = s.peer();
+          LogInfo("tls_fallback", {{"nexthop", nexthop_}, {"peer", peer.Name()}, {"reason", last_.reason}});
+          DisposeConnection();
+          return ConnectTo(peer, /*no_starttls=*/true);
+        }
+        case SmtpSession::Ending::kMessageDone:
+          // Every recipient decided: the connection may serve another message.
+          last_ = end.failure;
+          return EndSession(/*reusable=*/e == SmtpConnection::Event::kMessageFinished);
+        case SmtpSession::Ending::kTryNextAddress:  // nothing decided (the outcomes say so too)
+        case SmtpSession::Ending::kClosed:          // smtp_trouble sorts decided from open
+          last_ = end.failure;
+          return EndSession(/*reusable=*/false);
       }
-      // A reused connection is not a new session (nor is its failed probe).
-      if (s.handshake_completed() && !cached_session_) ++sessions_[CurrentGroup()];
-      if (s.protocol_error()) transcript_ = s.transcript();
-      // kTryNextAddress: nothing was decided (the outcomes say so too);
-      // kMessageDone and kClosed: smtp_trouble sorts decided from open.
-      trouble_.Absorb(s.TakeOutcomes());
-      if (end.kind == SmtpSession::Ending::kMessageDone && e == SmtpConnection::Event::kMessageFinished) {
-        LogDebugPeer(s);
-        cache_->Release(nexthop_, std::move(conn_));
-      } else {
-        DisposeConnection();
-      }
-      return TryNext();
+      return;
     }
   }
+}
+
+void DeliveryAttempt::EndSession(bool reusable) {
+  SmtpSession& s = conn_->session();
+  // A reused connection is not a new session (nor is its failed probe).
+  if (s.handshake_completed() && !cached_session_) ++sessions_[CurrentGroup()];
+  if (s.protocol_error()) transcript_ = s.transcript();
+  trouble_.Absorb(s.TakeOutcomes());
+  if (reusable) {
+    LogDebugPeer(s);
+    cache_->Release(nexthop_, std::move(conn_));
+  } else {
+    DisposeConnection();
+  }
+  TryNext();
 }
 
 size_t DeliveryAttempt::CurrentGroup() const {

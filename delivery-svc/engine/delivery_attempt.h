@@ -81,6 +81,9 @@ class DeliveryAttempt {
   // Connects to one server with the TLS and SASL settings for it.
   void ConnectTo(const SmtpPeer& peer, bool no_starttls);
   void OnEvent(SmtpConnection::Event e);
+  // The session on conn_ is over: count it, take its outcomes, cache the
+  // connection when `reusable`, and go on with what is open.
+  void EndSession(bool reusable);
   void Finish(DeliveryResult result);
   void DisposeConnection();
   void LogDebugPeer(const SmtpSession& s) const;

@@ -21,10 +21,8 @@ void PlanJob(const DeliverySettings& settings, absl::Time now, DeliveryJob* job)
 
 void ScanForConversion(const SessionSettings& settings, DeliveryJob* job) {
   MessageEnvelope& msg = job->msg;
-  if (!msg.eight_bit || !settings.mime_output_conversion || msg.content == nullptr) return;
-  auto scan = std::make_shared<ConversionScan>();
-  if (BodyTransfer::PlanConversion(*msg.content, settings.mime_limits, scan.get()))
-    msg.conversion = std::move(scan);
+  if (msg.conversion || !msg.eight_bit || !settings.mime_output_conversion || msg.content == nullptr) return;
+  msg.conversion = BodyTransfer::PlanConversion(*msg.content, settings.mime_limits);  // null: read error
 }
 
 std::vector<RecipientOutcome> FinishJob(const DeliveryJob& job, absl::string_view destination,

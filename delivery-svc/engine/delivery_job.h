@@ -6,6 +6,7 @@
 // turns the result into one logged outcome per recipient.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,6 +15,7 @@
 #include "absl/time/time.h"
 #include "delivery-svc/engine/delivery_attempt.h"
 #include "delivery-svc/engine/delivery_settings.h"
+#include "delivery-svc/smtp/body_transfer.h"
 #include "delivery-svc/smtp/message.h"
 
 namespace mxd {
@@ -39,10 +41,14 @@ struct DeliveryJob {
 // caller's deadline less one transaction's worst case).
 void PlanJob(const DeliverySettings& settings, absl::Time now, DeliveryJob* job);
 
-// The 8BITMIME-to-7BIT converter's first pass over an 8-bit message, run
-// where the message was spooled (a gRPC thread) instead of in one event-loop
-// callback when a server turns out to need conversion. Needs msg.content.
-// A read error leaves it to the session (which then defers).
+// The 8BITMIME-to-7BIT converter's first pass over an 8-bit message, run by
+// the thread that spooled it once the last chunk is in, so that no event-loop
+// callback reads a whole message when a server turns out to need conversion.
+// (Not chunk by chunk while the stream arrives: a scanner's state, up to a
+// few hundred KB with long header fields, would then be held by every call
+// still sending, up to delivery_pending_request_limit of them; this way only
+// by the few threads finishing a stream.) Needs msg.content; a read error
+// leaves it to the session, which then defers.
 void ScanForConversion(const SessionSettings& settings, DeliveryJob* job);
 
 // One outcome per recipient of the request, in its order: a malformed

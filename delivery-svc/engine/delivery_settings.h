@@ -33,6 +33,11 @@ struct DeliverySettings {
   PeerList debug_peer_list;
   int debug_peer_level = 2;
   size_t session_limit = 1000;
+  // delivery_reply_memory_limit: one budget for the process, kept across
+  // reloads (a reload changes its limit: ApplyReplyMemoryLimit).
+  size_t reply_memory_limit = 32 << 20;
+  std::shared_ptr<ReplyMemoryBudget> reply_budget;
+  void ApplyReplyMemoryLimit() const { reply_budget->SetLimit(reply_memory_limit); }
   size_t pending_request_limit = 10000;
   uint64_t message_size_limit = 10240000;  // 0: none
   std::string spool_directory = "/tmp";

@@ -67,9 +67,10 @@ void SmtpConnection::Quit() {
 }
 
 void SmtpConnection::Abandon(const std::string& reason) {
-  if (!session_) return Abort();
-  session_->Abandon(reason);
-  Pump();
+  if (session_) session_->Abandon(reason);
+  // Close without sending anything more: TLS records still buffered could
+  // hold the final "." of a message now reported as deferred.
+  Abort();
 }
 
 void SmtpConnection::Connect(absl::Duration timeout, EventCallback on_event) {

@@ -61,7 +61,8 @@ class SmtpConnection {
   // On a ready connection: QUIT, then close.
   void Quit();
   // Gives up (the delivery is cancelled or the service stops): what is open
-  // is deferred with `reason` and the connection closes.
+  // is deferred with `reason` and the socket closes at once, with nothing
+  // more sent (not even buffered TLS records).
   void Abandon(const std::string& reason);
 
   // Moves output to the socket, re-arms the timer, reports events.

@@ -2,25 +2,30 @@
 
 namespace mxd {
 
-bool BodyTransfer::PlanConversion(const MessageContent& content, const MimeLimits& limits,
-                                  ConversionScan* scan) {
-  // Finds mislabelled leaves and nesting too deep before anything is sent
-  // (Postfix finds the latter only midway and aborts).
-  MimeScanner scanner(limits);
+std::shared_ptr<ConversionScan> ConversionScanner::Finish() {
+  // Mislabelled leaves and nesting too deep are found before anything is
+  // sent (Postfix finds the latter only midway and aborts).
+  scanner_.Finish();
+  auto scan = std::make_shared<ConversionScan>();
+  if (const MimeError* e = scanner_.error()) {
+    scan->error = *e;
+  } else {
+    scan->plan = scanner_.plan();
+  }
+  return scan;
+}
+
+std::shared_ptr<ConversionScan> BodyTransfer::PlanConversion(const MessageContent& content,
+                                                             const MimeLimits& limits) {
+  ConversionScanner scanner(limits);
   std::string chunk;
   for (uint64_t offset = 0;;) {
-    if (!content.Read(offset, kReadSize, &chunk)) return false;
+    if (!content.Read(offset, kReadSize, &chunk)) return nullptr;
     if (chunk.empty()) break;
     offset += chunk.size();
     scanner.Feed(chunk);
   }
-  scanner.Finish();
-  if (const MimeError* e = scanner.error()) {
-    scan->error = *e;
-    return true;
-  }
-  scan->plan = scanner.plan();
-  return true;
+  return scanner.Finish();
 }
 
 BodyTransfer::BodyTransfer(const MessageContent* content, Framing framing, size_t line_length_limit,

@@ -17,6 +17,20 @@
 
 namespace mxd {
 
+// The converter's first pass, fed piece by piece: while the message is
+// spooled (the service feeds each chunk as it arrives), or from the spool
+// (BodyTransfer::PlanConversion).
+class ConversionScanner {
+ public:
+  explicit ConversionScanner(const MimeLimits& limits) : scanner_(limits) {}
+  void Feed(absl::string_view piece) { scanner_.Feed(piece); }
+  // At the end of the content: the plan, or why it cannot be converted.
+  std::shared_ptr<ConversionScan> Finish();
+
+ private:
+  MimeScanner scanner_;
+};
+
 class BodyTransfer {
  public:
   enum class Framing {
@@ -31,9 +45,10 @@ class BodyTransfer {
   };
 
   // The converter's first pass over the whole content: whether it can be
-  // converted (`scan->error` set when not) and the plan the conversion
-  // follows. False when the content could not be read.
-  static bool PlanConversion(const MessageContent& content, const MimeLimits& limits, ConversionScan* scan);
+  // converted (error set when not) and the plan the conversion follows.
+  // Null when the content could not be read.
+  static std::shared_ptr<ConversionScan> PlanConversion(const MessageContent& content,
+                                                        const MimeLimits& limits);
 
   // `plan`: convert with it (and `limits`); null sends the content as it is.
   BodyTransfer(const MessageContent* content, Framing framing, size_t line_length_limit, const MimePlan* plan,

@@ -51,11 +51,25 @@ void ReplyParser::KeepErrorLines(std::string bad) {
   lines_bytes_ = 0;
 }
 
+ReplyParser::~ReplyParser() {
+  if (budget_ != nullptr) budget_->Give(charged_);
+}
+
+bool ReplyParser::Charge() {
+  if (budget_ == nullptr) return true;
+  const size_t held = buffer_.size() + lines_bytes_;
+  if (held > charged_ && !budget_->Take(held - charged_)) return false;
+  if (held < charged_) budget_->Give(charged_ - held);
+  charged_ = held;
+  return true;
+}
+
 void ReplyParser::Clear() {
   buffer_.clear();
   lines_.clear();
   lines_bytes_ = 0;
   discarding_ = false;
+  Charge();
 }
 
 void ReplyParser::Feed(absl::string_view bytes) {
@@ -91,6 +105,16 @@ void ReplyParser::Feed(absl::string_view bytes) {
       buffer_.append(piece.data(), piece.size());
     }
   }
+  if (!Charge()) {
+    // Many sessions hold long replies at once: this one gives up (ours,
+    // not the server's fault; the session defers).
+    over_budget_ = true;
+    error_ = absl::StrCat("reply memory budget exhausted (delivery_reply_memory_limit = ", budget_->limit(),
+                          " bytes)");
+    buffer_.clear();
+    KeepErrorLines("");
+    Charge();
+  }
 }
 
 bool ReplyParser::TakeLine(std::string* line) {
@@ -103,6 +127,12 @@ bool ReplyParser::TakeLine(std::string* line) {
 }
 
 std::optional<SmtpReply> ReplyParser::Next() {
+  std::optional<SmtpReply> r = Parse();
+  Charge();  // what was consumed goes back to the budget
+  return r;
+}
+
+std::optional<SmtpReply> ReplyParser::Parse() {
   std::string line;
   while (error_.empty() && TakeLine(&line)) {
     // Server text is any octets (Latin-1, junk): from here on it is

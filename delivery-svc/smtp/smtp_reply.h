@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "delivery-svc/smtp/reply_memory_budget.h"
 
 namespace mxd {
 
@@ -37,7 +38,14 @@ class ReplyParser {
   // Postfix keeps 2048 octets of a reply; real replies are far below this.
   static constexpr size_t kMaxReplyBytes = 16 * 1024;
 
-  // Appends server output.
+  // `budget` (may be null: no global limit) is charged for the bytes held.
+  explicit ReplyParser(ReplyMemoryBudget* budget = nullptr) : budget_(budget) {}
+  ~ReplyParser();
+  ReplyParser(const ReplyParser&) = delete;
+  ReplyParser& operator=(const ReplyParser&) = delete;
+
+  // Appends server output. When the budget cannot cover it, the parser
+  // stops with error() and over_budget().
   void Feed(absl::string_view bytes);
 
   // The next complete reply, nullopt when more input is needed. After an
@@ -48,6 +56,8 @@ class ReplyParser {
   const std::string& error() const { return error_; }
   // After an error(): the lines that led to it (for the transcript).
   const std::vector<std::string>& error_lines() const { return error_lines_; }
+  // The error is ours, not the server's: the reply memory budget is spent.
+  bool over_budget() const { return over_budget_; }
 
   // Bytes received but not yet part of a complete reply (used to detect a
   // server that talks before it is asked, e.g. after STARTTLS).
@@ -55,8 +65,11 @@ class ReplyParser {
   void Clear();
 
  private:
+  std::optional<SmtpReply> Parse();
   bool TakeLine(std::string* line);
   void KeepErrorLines(std::string bad);
+  // Brings the budget's charge to the bytes held now; false when it cannot.
+  bool Charge();
 
   std::string buffer_;
   bool discarding_ = false;         // inside an over-long line: drop until LF
@@ -64,6 +77,9 @@ class ReplyParser {
   size_t lines_bytes_ = 0;          // their total length
   std::string error_;
   std::vector<std::string> error_lines_;
+  ReplyMemoryBudget* budget_ = nullptr;
+  size_t charged_ = 0;  // of budget_
+  bool over_budget_ = false;
 };
 
 // "5.1.1" when `text` starts with an RFC 3463 code whose class matches the

@@ -20,7 +20,11 @@ constexpr size_t kMaxTranscriptLineLength = 512;
 }  // namespace
 
 SmtpSession::SmtpSession(SessionSettings settings, SmtpPeer peer, absl::Time now, SessionSecurity security)
-    : s_(std::move(settings)), peer_(std::move(peer)), sec_(std::move(security)), last_activity_(now) {
+    : s_(std::move(settings)),
+      peer_(std::move(peer)),
+      sec_(std::move(security)),
+      parser_(s_.reply_budget),
+      last_activity_(now) {
   expect_.push_back({Phase::kGreeting});
   // Wrapper mode: the handshake comes before the greeting.
   tls_handshaking_ = sec_.wrappermode && sec_.tls_level != TlsLevel::kNone;
@@ -142,8 +146,12 @@ void SmtpSession::OnReceived(absl::string_view data, absl::Time now) {
   }
   if (status_ != Status::kClosed && !parser_.error().empty()) {
     for (const std::string& line : parser_.error_lines()) Record("S: " + line);
-    protocol_error_ = true;
     const Phase phase = expect_.empty() ? waiting_phase_ : expect_.front().phase;
+    if (parser_.over_budget()) {
+      // Every server would meet the same budget: defer, try no other.
+      return Fail(trouble::ReplyMemoryExhausted(peer_, phase, parser_.error()), now, false);
+    }
+    protocol_error_ = true;
     Fail(trouble::MalformedReply(peer_, phase, parser_.error()), now, !greeted_);
   }
 }

@@ -138,7 +138,6 @@ class SmtpSession {
   void AuthStep(const SmtpAuth::Step& step, const SmtpReply* reply, absl::Time now);
   void AuthFailed(const Trouble& t, const SmtpReply* reply, absl::Time now);
   void BeginTransaction(absl::Time now);
-  void SendRecipients(size_t from, size_t to);
   void HandleMail(const SmtpReply& reply, absl::Time now);
   void HandleRcpt(size_t rcpt, const SmtpReply& reply, absl::Time now);
   void HandleData(const SmtpReply& reply, absl::Time now);
@@ -147,9 +146,10 @@ class SmtpSession {
   // After the RCPT replies: the content, by DATA or by BDAT.
   void StartContent(absl::Time now);
   void StartBody(absl::Time now);
-  // Whether this transaction converts 8-bit content to 7bit; runs the
-  // converter's first pass over the content once per message. False with
-  // every recipient of the transaction decided when it cannot be converted.
+  // Whether this transaction converts 8-bit content to 7bit, by the
+  // converter's first pass (msg.conversion, else run here once per
+  // message). False with every recipient of the transaction decided when it
+  // cannot be converted.
   bool PrepareConversion(absl::Time now);
   void EndTransaction(absl::Time now);
   void PumpBody(absl::Time now);

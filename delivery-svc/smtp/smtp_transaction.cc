@@ -142,12 +142,11 @@ bool SmtpSession::PrepareConversion(absl::Time now) {
   if (!scan_) {
     // Not run yet: run it now, before MAIL FROM, so a message that cannot
     // be converted bounces before anything is sent.
-    auto scan = std::make_shared<ConversionScan>();
-    if (!BodyTransfer::PlanConversion(*msg_->content, s_.mime_limits, scan.get())) {
+    scan_ = BodyTransfer::PlanConversion(*msg_->content, s_.mime_limits);
+    if (!scan_) {
       Fail(trouble::ContentUnreadable(), now, false);
       return false;
     }
-    scan_ = std::move(scan);
   }
   if (scan_->error) {
     BounceMessage(trouble::CannotConvert(peer_, scan_->error->reason, scan_->error->enhanced));

@@ -127,6 +127,12 @@ Trouble MalformedReply(const SmtpPeer& peer, SmtpPhase phase, absl::string_view 
   return {absl::StrCat("host ", peer.Name(), " sent a malformed reply while ", While(phase), ": ", error)};
 }
 
+Trouble ReplyMemoryExhausted(const SmtpPeer& peer, SmtpPhase phase, absl::string_view error) {
+  return {absl::StrCat("delivery temporarily suspended while receiving a reply from ", peer.Name(), " while ",
+                       While(phase), ": ", error),
+          "4.3.0"};
+}
+
 Trouble TimedOut(const SmtpPeer& peer, SmtpPhase phase) {
   return {absl::StrCat("conversation with ", peer.Name(), " timed out while ", While(phase))};
 }

@@ -48,6 +48,8 @@ Trouble RefusedToTalk(const SmtpPeer& peer, const SmtpReply& reply);
 Trouble UnexpectedDataReply(const SmtpPeer& peer, const SmtpReply& reply);
 Trouble UnexpectedReply(const SmtpPeer& peer, const SmtpReply& reply);
 Trouble MalformedReply(const SmtpPeer& peer, SmtpPhase phase, absl::string_view error);
+// Ours, not the server's: delivery_reply_memory_limit is spent (4.3.0).
+Trouble ReplyMemoryExhausted(const SmtpPeer& peer, SmtpPhase phase, absl::string_view error);
 Trouble TimedOut(const SmtpPeer& peer, SmtpPhase phase);
 Trouble LostConnection(const SmtpPeer& peer, SmtpPhase phase, absl::string_view why);
 Trouble LostConnectionWhileIdle(const SmtpPeer& peer);

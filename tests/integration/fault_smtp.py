@@ -26,7 +26,8 @@ SCRIPT is a JSON object; every key is optional:
   ACTION: "close" (hang up without a reply), "hang" (never answer),
           "garbage" (a line that is not SMTP), "split" (the reply one byte
           at a time, "delay" seconds apart), "endless" (a multi-line reply
-          that never ends), "longline" (one reply line that never ends:
+          that never ends), "partial" (the first "bytes" octets of a
+          multi-line reply, then nothing), "longline" (one reply line that never ends:
           octets trickle in without a line end), "reset" (hang up with a
           TCP RST instead of a FIN), "reply-close" (send the reply, then hang
           up: what a server shutting down does with 421).
@@ -119,6 +120,13 @@ class Session:
         if action == "garbage":
             await self.send("this is not an SMTP reply\r\n")
             return True
+        if action == "partial":
+            # The start of a long multi-line reply, "bytes" octets of it,
+            # and then nothing: the reply is never finished.
+            line = "250-" + "x" * 96 + "\r\n"
+            await self.send(line * (r.get("bytes", 10000) // len(line)))
+            await asyncio.sleep(3600)
+            return False
         if action == "endless":
             while True:
                 await self.send("250-" + "x" * 70 + "\r\n")

@@ -1,5 +1,8 @@
 #include "delivery-svc/smtp/smtp_reply.h"
 
+#include <memory>
+#include <string>
+
 #include "delivery-svc/smtp/ehlo_features.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -176,6 +179,51 @@ TEST(ReplyParser, ErrorKeepsTheLinesThatLedToIt) {
   EXPECT_FALSE(q.Next());
   EXPECT_THAT(q.error_lines(), testing::ElementsAre("250-x", "250-x", "250-x", "250-x", "250-x",
                                                     "(15 more lines)", "550 changed"));
+}
+
+}  // namespace
+}  // namespace mxd
+
+namespace mxd {
+namespace {
+
+std::string Lines(int n) {
+  std::string s;
+  for (int i = 0; i < n; ++i) s += "250-" + std::string(96, 'x') + "\r\n";  // 102 octets a line
+  return s;
+}
+
+// delivery_reply_memory_limit: parsers share one budget for the bytes they
+// hold, and give them back as replies complete or the parser goes.
+TEST(ReplyMemoryBudget, SharedByParsersAndGivenBack) {
+  ReplyMemoryBudget budget(20000);
+  auto a = std::make_unique<ReplyParser>(&budget);
+  ReplyParser b(&budget);
+  a->Feed(Lines(120));  // ~12 KB of an unfinished reply
+  EXPECT_FALSE(a->Next());
+  EXPECT_GT(budget.in_use(), 11000u);
+  b.Feed(Lines(50));  // ~5 KB: still within the 20000
+  EXPECT_FALSE(b.Next());
+  EXPECT_TRUE(b.error().empty());
+  b.Feed(Lines(40));  // ~4 KB more would go beyond it
+  EXPECT_FALSE(b.Next());
+  EXPECT_TRUE(b.over_budget());
+  EXPECT_EQ(b.error(), "reply memory budget exhausted (delivery_reply_memory_limit = 20000 bytes)");
+  const size_t held_by_a = budget.in_use();  // b gave back what it held
+  EXPECT_LT(held_by_a, 13000u);
+  a->Feed("250 done\r\n");
+  std::optional<SmtpReply> r = a->Next();
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->lines.size(), 121u);
+  EXPECT_EQ(budget.in_use(), 0u);  // a complete reply is no longer held
+  a->Feed(Lines(10));
+  EXPECT_GT(budget.in_use(), 0u);
+  a.reset();
+  EXPECT_EQ(budget.in_use(), 0u);  // nor is anything after the parser is gone
+  ReplyParser c(&budget);
+  c.Feed(Lines(150));
+  EXPECT_FALSE(c.Next());
+  EXPECT_TRUE(c.error().empty());  // the whole budget is free again
 }
 
 }  // namespace

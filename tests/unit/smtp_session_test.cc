@@ -145,6 +145,30 @@ TEST_F(SessionTest, MalformedReplyIsAProtocolErrorWithTranscript) {
   EXPECT_THAT(session_->transcript(), ::testing::Contains("C: MAIL FROM:<alice@example.org> SIZE=33"));
 }
 
+// delivery_reply_memory_limit spent by other sessions: ours, not the
+// server's, so no protocol error and no other server; the rest is deferred.
+TEST_F(SessionTest, ReplyMemoryBudgetSpentDefersWithoutTryingElsewhere) {
+  ReplyMemoryBudget budget(20000);
+  ASSERT_TRUE(budget.Take(19000));  // what the other sessions hold
+  settings_.reply_budget = &budget;
+  Handshake(kEhloPlain);
+  Client();
+  Server("250-" + std::string(1000, 'x') + "\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_FALSE(session_->protocol_error());
+  EXPECT_EQ(session_->ending().kind, SmtpSession::Ending::kMessageDone);
+  EXPECT_EQ(FailureEnhanced(), "4.3.0");
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_EQ(o[0].reason,
+            "delivery temporarily suspended while receiving a reply from mx.example[192.0.2.1] while sending "
+            "MAIL FROM: reply memory budget exhausted (delivery_reply_memory_limit = 20000 bytes)");
+  EXPECT_EQ(o[1].reason, o[0].reason);
+  session_.reset();
+  EXPECT_EQ(budget.in_use(), 19000u);  // everything the session held went back
+}
+
 // Postfix's PIX workarounds apply where the greeting looks like a PIX's (or
 // smtp_pix_workaround_maps says so): HELO instead of EHLO, and for an old
 // message the final "." alone after smtp_pix_workaround_delay_time.

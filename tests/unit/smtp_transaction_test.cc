@@ -370,6 +370,22 @@ TEST_F(SessionTest, TooDeeplyNestedContentBouncesBeforeMailFrom) {
   EXPECT_THAT(o[0].reason, HasSubstr("which does not offer 8BITMIME"));
 }
 
+// The first pass done where the message was spooled (msg.conversion) is
+// what the session goes by: it does not scan the content again.
+TEST_F(SessionTest, AFirstPassDoneBeforehandIsUsed) {
+  env_.eight_bit = true;
+  auto scan = std::make_shared<ConversionScan>();
+  scan->error = MimeError{"5.6.0", "found by the first pass beforehand"};
+  env_.conversion = scan;
+  Handshake(kEhloPlain);
+  EXPECT_EQ(Client(), "");  // no MAIL FROM
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kBounced);
+  EXPECT_EQ(o[0].enhanced, "5.6.0");
+  EXPECT_THAT(o[0].reason, HasSubstr("found by the first pass beforehand"));
+}
+
 TEST_F(SessionTest, BinaryMimeGoesUnchangedWithBdat) {
   static constexpr char kBinary[] = "\x00\xff\r\n.\r\nbare\rcr\nlf";
   const std::string binary(kBinary, sizeof(kBinary) - 1);
