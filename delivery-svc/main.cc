@@ -33,7 +33,7 @@ int main(int argc, char** argv) {
   }
   settings->WarnAboutUnverifiedCredentials();
   // Fail at start, not at the first message, when the spool is unusable.
-  if (auto probe = mxd::MessageSpool::Create(settings->spool_directory); !probe.ok()) {
+  if (auto probe = mxd::MessageSpool::Create(mxd::SpoolPlace{settings->spool_directory}, 0); !probe.ok()) {
     mxd::LogError("bad_configuration", {{"program", "delivery-svc"}, {"error", probe.status().message()}});
     return EX_CONFIG;
   }

@@ -230,6 +230,23 @@ const ParameterSpec kParameters[] = {
      .users = kDeliverySvc,
      .min = 0,
      .max = 10},
+    {.name = "delivery_memory_spool_message_limit",
+     .type = ParamType::kInt,
+     .default_value = "262144",
+     .description = "The largest message (by its declared size) that delivery-svc keeps in memory while it "
+                    "is delivered instead of in a spool file, while delivery_memory_spool_size_limit has "
+                    "room; 0 spools every message to a file.",
+     .users = kDeliverySvc,
+     .min = 0,
+     .max = std::numeric_limits<int64_t>::max()},
+    {.name = "delivery_memory_spool_size_limit",
+     .type = ParamType::kInt,
+     .default_value = "67108864",
+     .description = "The bytes of messages delivery-svc keeps in memory at once (see "
+                    "delivery_memory_spool_message_limit); a message that does not fit goes to a spool file.",
+     .users = kDeliverySvc,
+     .min = 0,
+     .max = std::numeric_limits<int64_t>::max()},
     {.name = "delivery_reply_memory_limit",
      .type = ParamType::kInt,
      .default_value = "33554432",

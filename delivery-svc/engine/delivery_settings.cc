@@ -77,9 +77,13 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
   d.debug_peer_level = static_cast<int>(c.GetInt("debug_peer_level"));
   d.session_limit = static_cast<size_t>(c.GetInt("delivery_session_limit"));
   d.reply_memory_limit = static_cast<size_t>(c.GetInt("delivery_reply_memory_limit"));
-  d.reply_budget = previous != nullptr ? previous->reply_budget
-                                       : std::make_shared<ReplyMemoryBudget>(d.reply_memory_limit);
+  d.reply_budget =
+      previous != nullptr ? previous->reply_budget : std::make_shared<ByteBudget>(d.reply_memory_limit);
   s.reply_budget = d.reply_budget.get();
+  d.memory_spool_message_limit = static_cast<uint64_t>(c.GetInt("delivery_memory_spool_message_limit"));
+  d.memory_spool_limit = static_cast<uint64_t>(c.GetInt("delivery_memory_spool_size_limit"));
+  d.memory_spool_budget = previous != nullptr ? previous->memory_spool_budget
+                                              : std::make_shared<ByteBudget>(d.memory_spool_limit);
   d.pending_request_limit = static_cast<size_t>(c.GetInt("delivery_pending_request_limit"));
   d.message_size_limit = static_cast<uint64_t>(c.GetInt("message_size_limit"));
   d.spool_directory = c.GetString("delivery_spool_directory");

@@ -11,6 +11,7 @@
 #include "common/config/delivery_time_budget.h"
 #include "common/config/lookup_table.h"
 #include "common/security/route_signature.h"
+#include "delivery-svc/engine/message_spool.h"
 #include "delivery-svc/engine/peer_match.h"
 #include "delivery-svc/sasl/sasl_client.h"
 #include "delivery-svc/sasl/sasl_passwords.h"
@@ -33,11 +34,21 @@ struct DeliverySettings {
   PeerList debug_peer_list;
   int debug_peer_level = 2;
   size_t session_limit = 1000;
-  // delivery_reply_memory_limit: one budget for the process, kept across
-  // reloads (a reload changes its limit: ApplyReplyMemoryLimit).
+  // delivery_reply_memory_limit and delivery_memory_spool_size_limit: one
+  // budget each for the process, kept across reloads (a reload changes
+  // their limits: ApplyBudgetLimits).
   size_t reply_memory_limit = 32 << 20;
-  std::shared_ptr<ReplyMemoryBudget> reply_budget;
-  void ApplyReplyMemoryLimit() const { reply_budget->SetLimit(reply_memory_limit); }
+  std::shared_ptr<ByteBudget> reply_budget;
+  uint64_t memory_spool_message_limit = 256 << 10;
+  uint64_t memory_spool_limit = 64 << 20;
+  std::shared_ptr<ByteBudget> memory_spool_budget;
+  void ApplyBudgetLimits() const {
+    reply_budget->SetLimit(reply_memory_limit);
+    memory_spool_budget->SetLimit(memory_spool_limit);
+  }
+  SpoolPlace Spool() const {
+    return {spool_directory, memory_spool_message_limit, memory_spool_budget.get()};
+  }
   size_t pending_request_limit = 10000;
   uint64_t message_size_limit = 10240000;  // 0: none
   std::string spool_directory = "/tmp";

@@ -37,7 +37,7 @@ void ReloadDelivery(ConfigReader& reader, DeliveryService* service, EventLoop* l
         if (!s.ok()) return s.status();
         auto fresh = std::make_shared<const DeliverySettings>(*std::move(s));
         fresh->WarnAboutUnverifiedCredentials();
-        fresh->ApplyReplyMemoryLimit();
+        fresh->ApplyBudgetLimits();
         service->SetSettings(fresh);
         loop->Post([limiter, fresh] { limiter->SetLimits(fresh->concurrency_limit, fresh->session_limit); });
         return absl::OkStatus();

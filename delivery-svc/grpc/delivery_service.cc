@@ -82,7 +82,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
                          envelope_.message_size(), "); nothing was written")));
       }
       spool_reservation_ = envelope_.message_size();
-      auto spool = MessageSpool::Create(settings_->spool_directory);
+      auto spool = MessageSpool::Create(settings_->Spool(), envelope_.message_size());
       if (!spool.ok()) {
         return Reply(grpc::Status(grpc::StatusCode::UNAVAILABLE, std::string(spool.status().message())));
       }

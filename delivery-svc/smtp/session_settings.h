@@ -8,9 +8,9 @@
 #include <vector>
 
 #include "absl/time/time.h"
+#include "common/memory/byte_budget.h"
 #include "delivery-svc/mime/mime_limits.h"
 #include "delivery-svc/sasl/sasl_client.h"
-#include "delivery-svc/smtp/reply_memory_budget.h"
 #include "delivery-svc/tls/tls_level.h"
 
 namespace mxd {
@@ -42,7 +42,7 @@ struct SessionSettings {
   bool mime_output_conversion = true;
   MimeLimits mime_limits;
   // delivery_reply_memory_limit, shared by every session; null: none.
-  ReplyMemoryBudget* reply_budget = nullptr;
+  ByteBudget* reply_budget = nullptr;
 };
 
 // TLS and AUTH for one connection, decided by the caller from the policy

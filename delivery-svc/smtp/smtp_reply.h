@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
-#include "delivery-svc/smtp/reply_memory_budget.h"
+#include "common/memory/byte_budget.h"
 
 namespace mxd {
 
@@ -39,7 +39,7 @@ class ReplyParser {
   static constexpr size_t kMaxReplyBytes = 16 * 1024;
 
   // `budget` (may be null: no global limit) is charged for the bytes held.
-  explicit ReplyParser(ReplyMemoryBudget* budget = nullptr) : budget_(budget) {}
+  explicit ReplyParser(ByteBudget* budget = nullptr) : budget_(budget) {}
   ~ReplyParser();
   ReplyParser(const ReplyParser&) = delete;
   ReplyParser& operator=(const ReplyParser&) = delete;
@@ -77,7 +77,7 @@ class ReplyParser {
   size_t lines_bytes_ = 0;          // their total length
   std::string error_;
   std::vector<std::string> error_lines_;
-  ReplyMemoryBudget* budget_ = nullptr;
+  ByteBudget* budget_ = nullptr;
   size_t charged_ = 0;  // of budget_
   bool over_budget_ = false;
 };

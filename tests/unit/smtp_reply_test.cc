@@ -196,7 +196,7 @@ std::string Lines(int n) {
 // delivery_reply_memory_limit: parsers share one budget for the bytes they
 // hold, and give them back as replies complete or the parser goes.
 TEST(ReplyMemoryBudget, SharedByParsersAndGivenBack) {
-  ReplyMemoryBudget budget(20000);
+  ByteBudget budget(20000);
   auto a = std::make_unique<ReplyParser>(&budget);
   ReplyParser b(&budget);
   a->Feed(Lines(120));  // ~12 KB of an unfinished reply

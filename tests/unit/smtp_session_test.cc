@@ -148,7 +148,7 @@ TEST_F(SessionTest, MalformedReplyIsAProtocolErrorWithTranscript) {
 // delivery_reply_memory_limit spent by other sessions: ours, not the
 // server's, so no protocol error and no other server; the rest is deferred.
 TEST_F(SessionTest, ReplyMemoryBudgetSpentDefersWithoutTryingElsewhere) {
-  ReplyMemoryBudget budget(20000);
+  ByteBudget budget(20000);
   ASSERT_TRUE(budget.Take(19000));  // what the other sessions hold
   settings_.reply_budget = &budget;
   Handshake(kEhloPlain);

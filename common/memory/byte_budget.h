@@ -1,9 +1,7 @@
-// delivery_reply_memory_limit: the bytes of server replies that all
-// sessions of a process together may hold while the replies are incomplete.
-// One reply is capped at ReplyParser::kMaxReplyBytes; this caps the sum, so
-// many slow servers each trickling a long reply cannot add up to more.
-// Shared by every session (thread-safe); a parser takes what it holds and
-// gives it back as replies complete or the session ends.
+// A number of bytes that many holders together may not exceed, taken and
+// given back as they hold more or less (thread-safe). delivery-svc has one
+// for the replies its sessions hold (delivery_reply_memory_limit) and one
+// for the messages it keeps in memory (delivery_memory_spool_size_limit).
 #pragma once
 
 #include <atomic>
@@ -11,11 +9,11 @@
 
 namespace mxd {
 
-class ReplyMemoryBudget {
+class ByteBudget {
  public:
-  explicit ReplyMemoryBudget(size_t limit) : limit_(limit) {}
-  ReplyMemoryBudget(const ReplyMemoryBudget&) = delete;
-  ReplyMemoryBudget& operator=(const ReplyMemoryBudget&) = delete;
+  explicit ByteBudget(size_t limit) : limit_(limit) {}
+  ByteBudget(const ByteBudget&) = delete;
+  ByteBudget& operator=(const ByteBudget&) = delete;
 
   // False, and nothing taken, when `n` more would exceed the limit.
   bool Take(size_t n) {
