@@ -145,8 +145,12 @@ void SmtpConnection::OnSocketEvent(uint32_t events) {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        int one = 1;
-        setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+        // Only while more replies are due (or inside TLS): when all are in,
+        // our next command carries the ACK, and the system call costs.
+        if (tls_ || session_->awaiting_reply()) {
+          int one = 1;
+          setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+        }
         break;
       }
       const std::string why = n == 0 ? "" : std::strerror(errno);

@@ -111,6 +111,9 @@ class SmtpSession {
   bool protocol_error() const { return protocol_error_; }
   const std::vector<std::string>& transcript() const { return transcript_; }
   const EhloFeatures& features() const { return features_; }
+  // More of the server's replies are due: part of one has arrived, or a
+  // command (pipelined or not) is unanswered.
+  bool awaiting_reply() const { return !expect_.empty() || parser_.has_pending_input(); }
   const SmtpPeer& peer() const { return peer_; }
 
   static constexpr size_t kMaxTranscriptLines = 400;
