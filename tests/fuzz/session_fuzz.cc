@@ -3,6 +3,8 @@
 // handshake results and AUTH, with a two-recipient message. Invariants:
 // a finished message has exactly one outcome per recipient, and nothing is
 // "delivered" unless a 2xx reply came after the end of the content.
+#include <memory>
+
 #include "delivery-svc/smtp/smtp_session.h"
 #include "tests/fuzz/fuzz_input.h"
 #include "tests/support/memory_content.h"
@@ -49,7 +51,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   s.StartMessage(&env, now);
   bool content_ended = false;  // the final "." or BDAT LAST went out
   bool positive_after_end = false;
-  mxd::ReplyParser shadow;  // reads the server's bytes as the session does
+  auto shadow = std::make_unique<mxd::ReplyParser>();  // reads the server's bytes as the session does
   while (!in.empty() && s.status() != mxd::SmtpSession::Status::kClosed) {
     std::string& out = s.output();
     if (out.find("\r\n.\r\n") != std::string::npos || out.rfind(".\r\n", 0) == 0 ||
@@ -92,11 +94,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
             if (line.rfind("(discarded", 0) == 0) break;
             if (content_ended && line.rfind("S: 2", 0) == 0) positive_after_end = true;
           }
-          shadow = mxd::ReplyParser();
+          shadow = std::make_unique<mxd::ReplyParser>();
           break;
         }
-        shadow.Feed(bytes);
-        while (std::optional<mxd::SmtpReply> r = shadow.Next()) {
+        shadow->Feed(bytes);
+        while (std::optional<mxd::SmtpReply> r = shadow->Next()) {
           if (content_ended && r->code / 100 == 2) positive_after_end = true;
         }
       }

@@ -80,7 +80,12 @@ class Cancellation(unittest.TestCase):
             first["resp"] = svc.deliver(MESSAGE, ["first@mxd.test"], slow.port, nexthop="slow.test", timeout=30)
         t = threading.Thread(target=run_first)
         t.start()
-        time.sleep(0.5)
+        # The first holds the slot once its server has its recipient (a fixed
+        # pause was too short under ThreadSanitizer).
+        deadline = time.time() + 20
+        while "RCPT TO:<first@mxd.test>" not in slow.commands():
+            self.assertLess(time.time(), deadline, "the first call never reached its server")
+            time.sleep(0.05)
         with self.assertRaises(grpc.RpcError) as cm:
             svc.deliver(MESSAGE, ["second@mxd.test"], slow.port, nexthop="slow.test", timeout=0.5)
         self.assertEqual(cm.exception.code(), grpc.StatusCode.DEADLINE_EXCEEDED)
