@@ -60,6 +60,16 @@ int main(int argc, char** argv) {
     return internal ? EX_OSERR : EX_CONFIG;
   }
 
+  // Before the first thread starts (the user's look-up and Landlock).
+  auto sandbox_user = mxd::PrepareSandbox(cmd->config.GetString("sandbox_user"));
+  if (!sandbox_user.ok()) {
+    mxd::LogError("bad_configuration",
+                  {{"program", "delivery-svc"}, {"error", sandbox_user.status().message()}});
+    return EX_CONFIG;
+  }
+  mxd::ServerOptions server =
+      mxd::ServerOptionsFor("delivery-svc", *cmd, cmd->sandbox, {settings->spool_directory});
+
   mxd::EventLoop loop;
   mxd::ConcurrencyLimiter limiter(settings->concurrency_limit, settings->session_limit);
   mxd::ConnectionCache cache(&loop, settings->connection_cache, settings->cache_time_limit,
@@ -68,14 +78,14 @@ int main(int argc, char** argv) {
                                &limiter, &cache);
   std::thread loop_thread([&loop] { loop.Run(); });
 
-  mxd::ServerOptions server = mxd::ServerOptionsFor("delivery-svc", *cmd);
   server.services = {&service};
   service.SetCallerCheck(server.caller_check);
   server.on_draining = [&service](absl::Duration grace) { service.Drain(grace); };
   server.on_shutdown = [&] { loop.Post([&cache] { cache.CloseAll(); }); };
-  const std::string user = cmd->config.GetString("sandbox_user");
   if (cmd->sandbox) {
-    server.after_start = [user] { return mxd::EnterSandbox(user, true); };
+    server.after_start = [user = *sandbox_user, reads = server.read_only_opens] {
+      return mxd::EnterSandbox(user, true, reads);
+    };
   } else {
     mxd::WarnNoSandbox("delivery-svc");
   }

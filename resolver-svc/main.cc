@@ -57,16 +57,24 @@ int main(int argc, char** argv) {
   const bool seccomp = !settings->disable_dns_lookups;
   mxd::ResolverService service(&loop, &live_answers, &cache,
                                std::make_shared<const mxd::ResolverSettings>(*std::move(settings)));
+  // Before the first thread starts (the user's look-up and Landlock).
+  auto sandbox_user = mxd::PrepareSandbox(config->GetString("sandbox_user"));
+  if (!sandbox_user.ok()) {
+    mxd::LogError("bad_configuration",
+                  {{"program", "resolver-svc"}, {"error", sandbox_user.status().message()}});
+    return EX_CONFIG;
+  }
+  mxd::ServerOptions server = mxd::ServerOptionsFor("resolver-svc", *cmd, cmd->sandbox && seccomp);
   std::thread loop_thread([&loop] { loop.Run(); });
 
-  mxd::ServerOptions server = mxd::ServerOptionsFor("resolver-svc", *cmd);
   server.services = {&service};
   service.SetCallerCheck(server.caller_check);
-  const std::string user = config->GetString("sandbox_user");
   // getaddrinfo (disable_dns_lookups = yes) reads /etc/hosts and loads NSS
   // modules at run time: privileges are still dropped, the filter is not.
   if (cmd->sandbox) {
-    server.after_start = [user, seccomp] { return mxd::EnterSandbox(user, seccomp); };
+    server.after_start = [user = *sandbox_user, seccomp, reads = server.read_only_opens] {
+      return mxd::EnterSandbox(user, seccomp, reads);
+    };
   } else {
     mxd::WarnNoSandbox("resolver-svc");
   }

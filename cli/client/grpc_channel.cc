@@ -1,19 +1,14 @@
 #include "cli/client/grpc_channel.h"
 
-#include <cerrno>
-#include <cstring>
-#include <fstream>
-#include <iterator>
-
-#include "absl/strings/str_cat.h"
+#include "common/io/whole_file.h"
 
 namespace mxd::client {
 namespace {
 
 absl::Status Read(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
-  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+  absl::StatusOr<std::string> text = ReadWholeFile(path);
+  if (!text.ok()) return text.status();
+  *out = *std::move(text);
   return absl::OkStatus();
 }
 

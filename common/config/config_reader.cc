@@ -8,8 +8,6 @@
 
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 #include "absl/container/flat_hash_set.h"
 #include "absl/strings/match.h"
@@ -18,6 +16,7 @@
 #include "absl/strings/str_split.h"
 #include "common/config/config_loader.h"
 #include "common/config/parameter.h"
+#include "common/io/whole_file.h"
 #include "common/log/json_log.h"
 
 namespace mxd {
@@ -33,23 +32,17 @@ void PutRecord(std::string* out, absl::string_view name, absl::string_view data)
   }
 }
 
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  std::stringstream ss;
-  ss << in.rdbuf();
-  *out = ss.str();
-  return true;
-}
-
 // The helper's one job.
 std::string Bundle(const std::string& config_file, const std::vector<std::string>& overrides) {
   std::string out;
   std::string text;
-  if (!config_file.empty() && !ReadFile(config_file, &text)) {
-    PutRecord(&out, "!error",
-              absl::StrCat("cannot open configuration file ", config_file, ": ", std::strerror(errno)));
-    return out;
+  if (!config_file.empty()) {
+    absl::StatusOr<std::string> read = ReadWholeFile(config_file);
+    if (!read.ok()) {
+      PutRecord(&out, "!error", absl::StrCat("configuration file: ", read.status().message()));
+      return out;
+    }
+    text = *std::move(read);
   }
   absl::StatusOr<Config> config = LoadConfig(config_file, overrides);
   if (!config.ok()) {
@@ -62,16 +55,17 @@ std::string Bundle(const std::string& config_file, const std::vector<std::string
     if (!absl::EndsWith(spec.name, "_maps") && !spec.names_file) continue;
     const std::string path =
         spec.names_file ? config->GetString(spec.name) : LookupTable::PathOf(config->GetString(spec.name));
-    std::string table;
-    if (path.empty() || !ReadFile(path, &table)) continue;  // the service names what is missing
-    total += table.size();
+    if (path.empty()) continue;
+    absl::StatusOr<std::string> table = ReadWholeFile(path);
+    if (!table.ok()) continue;  // the service names what is missing
+    total += table->size();
     if (total > ConfigReader::kMaxBytes) {
       out.clear();
       PutRecord(&out, "!error",
                 absl::StrCat("configuration and tables exceed ", ConfigReader::kMaxBytes, " bytes"));
       return out;
     }
-    PutRecord(&out, path, table);
+    PutRecord(&out, path, *table);
   }
   return out;
 }

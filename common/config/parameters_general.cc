@@ -140,6 +140,18 @@ const ParameterSpec kParameters[] = {
      .description = "With --listen unix:/path: the group that owns the socket (mode 0660), e.g. the queue "
                     "managers' group. Empty: the service's own group.",
      .users = kBothSvcs},
+    {.name = "grpc_tls_reload_interval",
+     .type = ParamType::kTime,
+     .default_value = "60s",
+     .description = "With mutual TLS: how often the --tls-cert, --tls-key and --tls-client-ca files are "
+                    "read again, so that a renewed certificate (cert-manager rewrites the Secret's files) "
+                    "is served, and a new client CA trusted, without a restart; connections and calls in "
+                    "flight keep theirs. Inside the sandbox this needs Landlock (Linux 5.13 or later), which "
+                    "limits what the service may read to those files' directories; without it the files are "
+                    "read once, with a warning. 0: read once at start-up.",
+     .users = kBothSvcs,
+     .min = 0,
+     .max = 86400},
     {.name = "route_key_file",
      .type = ParamType::kString,
      .default_value = "",

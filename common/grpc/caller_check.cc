@@ -6,6 +6,7 @@
 #include <openssl/x509v3.h>
 
 #include "absl/strings/str_cat.h"
+#include "common/io/whole_file.h"
 #include "common/log/json_log.h"
 #include "common/text/printable.h"
 
@@ -38,23 +39,62 @@ std::string Subject(X509* cert) {
 
 }  // namespace
 
-absl::StatusOr<std::shared_ptr<const CallerCheck>> CallerCheck::FromPem(const std::string& ca_pem,
-                                                                        std::string program) {
-  X509_STORE* store = X509_STORE_new();
+absl::StatusOr<CallerCheck::Store> CallerCheck::StoreFromPem(const std::string& ca_pem) {
+  Store store(X509_STORE_new(), X509_STORE_free);
   std::unique_ptr<BIO, BioFree> bio(BIO_new_mem_buf(ca_pem.data(), static_cast<int>(ca_pem.size())));
   int added = 0;
   while (X509* cert = PEM_read_bio_X509(bio.get(), nullptr, nullptr, nullptr)) {
-    if (X509_STORE_add_cert(store, cert) == 1) ++added;
+    if (X509_STORE_add_cert(store.get(), cert) == 1) ++added;
     X509_free(cert);
   }
-  if (added == 0) {
-    X509_STORE_free(store);
-    return absl::InvalidArgumentError("--tls-client-ca holds no certificate");
-  }
-  return std::shared_ptr<const CallerCheck>(new CallerCheck(store, std::move(program)));
+  if (added == 0) return absl::InvalidArgumentError("--tls-client-ca holds no certificate");
+  return store;
 }
 
-CallerCheck::~CallerCheck() { X509_STORE_free(store_); }
+absl::StatusOr<std::shared_ptr<const CallerCheck>> CallerCheck::FromPem(const std::string& ca_pem,
+                                                                        std::string program) {
+  absl::StatusOr<Store> store = StoreFromPem(ca_pem);
+  if (!store.ok()) return store.status();
+  return std::shared_ptr<const CallerCheck>(new CallerCheck(*std::move(store), std::move(program)));
+}
+
+absl::StatusOr<std::shared_ptr<const CallerCheck>> CallerCheck::FromFile(const std::string& ca_file,
+                                                                         std::string program,
+                                                                         absl::Duration reload_interval) {
+  absl::StatusOr<std::string> pem = ReadWholeFile(ca_file);
+  if (!pem.ok()) return pem.status();
+  absl::StatusOr<Store> store = StoreFromPem(*pem);
+  if (!store.ok()) return store.status();
+  auto check = std::shared_ptr<CallerCheck>(new CallerCheck(*std::move(store), std::move(program)));
+  check->ca_file_ = ca_file;
+  check->reload_interval_ = reload_interval;
+  absl::MutexLock lock(&check->mu_);
+  check->ca_pem_ = *std::move(pem);
+  check->next_read_ = absl::Now() + reload_interval;
+  return std::shared_ptr<const CallerCheck>(std::move(check));
+}
+
+// Reads the CA file again when due. The file is small and read at most once
+// per interval; callers meanwhile use the CA in force.
+CallerCheck::Store CallerCheck::CurrentStore() const {
+  absl::MutexLock lock(&mu_);
+  if (ca_file_.empty() || reload_interval_ <= absl::ZeroDuration() || absl::Now() < next_read_) return store_;
+  next_read_ = absl::Now() + reload_interval_;
+  absl::StatusOr<std::string> pem = ReadWholeFile(ca_file_);
+  if (pem.ok() && *pem == ca_pem_) return store_;
+  absl::StatusOr<Store> store = pem.ok() ? StoreFromPem(*pem) : pem.status();
+  if (!store.ok()) {
+    LogWarning("tls_reload_failed", {{"program", program_},
+                                     {"file", ca_file_},
+                                     {"error", store.status().message()},
+                                     {"keeping", "the client CA in use"}});
+    return store_;
+  }
+  ca_pem_ = *std::move(pem);
+  store_ = *std::move(store);
+  LogInfo("tls_reloaded", {{"program", program_}, {"file", ca_file_}, {"what", "client CA"}});
+  return store_;
+}
 
 grpc::Status CallerCheck::Refuse(const grpc::ServerContextBase& context, absl::string_view subject,
                                  absl::string_view why) const {
@@ -79,7 +119,8 @@ grpc::Status CallerCheck::Check(const grpc::ServerContextBase& context) const {
   while (X509* c = PEM_read_bio_X509(chain_bio.get(), nullptr, nullptr, nullptr))
     sk_X509_push(chain.get(), c);
   std::unique_ptr<X509_STORE_CTX, StoreCtxFree> ctx(X509_STORE_CTX_new());
-  if (!ctx || X509_STORE_CTX_init(ctx.get(), store_, cert.get(), chain.get()) != 1) {
+  const Store store = CurrentStore();  // held until the check is done
+  if (!ctx || X509_STORE_CTX_init(ctx.get(), store.get(), cert.get(), chain.get()) != 1) {
     return Refuse(context, subject, "cannot check the certificate");
   }
   X509_STORE_CTX_set_purpose(ctx.get(), X509_PURPOSE_SSL_CLIENT);

@@ -13,6 +13,8 @@
 
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/synchronization/mutex.h"
+#include "absl/time/time.h"
 
 namespace mxd {
 
@@ -21,18 +23,33 @@ class CallerCheck {
   // `ca_pem`: the client CA file's contents (one or more certificates).
   static absl::StatusOr<std::shared_ptr<const CallerCheck>> FromPem(const std::string& ca_pem,
                                                                     std::string program);
-  ~CallerCheck();
+  // The same from the file `ca_file`, read again at most every
+  // `reload_interval` when that is not zero (grpc_tls_reload_interval): a
+  // changed CA applies to the next callers; one without certificates is
+  // refused with a warning, keeping the CA in use.
+  static absl::StatusOr<std::shared_ptr<const CallerCheck>> FromFile(const std::string& ca_file,
+                                                                     std::string program,
+                                                                     absl::Duration reload_interval);
 
   // OK, or UNAUTHENTICATED after a "caller_refused" log line.
   grpc::Status Check(const grpc::ServerContextBase& context) const;
 
  private:
-  CallerCheck(X509_STORE* store, std::string program) : store_(store), program_(std::move(program)) {}
+  using Store = std::shared_ptr<X509_STORE>;
+  CallerCheck(Store store, std::string program) : store_(std::move(store)), program_(std::move(program)) {}
+  static absl::StatusOr<Store> StoreFromPem(const std::string& ca_pem);
+  Store CurrentStore() const;
   grpc::Status Refuse(const grpc::ServerContextBase& context, absl::string_view subject,
                       absl::string_view why) const;
 
-  X509_STORE* store_;
-  std::string program_;
+  mutable absl::Mutex mu_;
+  mutable Store store_ ABSL_GUARDED_BY(mu_);
+  const std::string program_;
+  // Reloading (FromFile with an interval).
+  std::string ca_file_;
+  absl::Duration reload_interval_;
+  mutable std::string ca_pem_ ABSL_GUARDED_BY(mu_);
+  mutable absl::Time next_read_ ABSL_GUARDED_BY(mu_);
 };
 
 }  // namespace mxd

@@ -5,6 +5,12 @@
 #include <grpc/support/log.h>
 #include <grpcpp/ext/proto_server_reflection_plugin.h>
 #include <grpcpp/health_check_service_interface.h>
+#include <grpcpp/security/server_credentials.h>
+#include <grpcpp/security/tls_certificate_provider.h>
+#include <grpcpp/security/tls_credentials_options.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
 #include <signal.h>
 #include <sys/stat.h>
 #include <sysexits.h>
@@ -13,15 +19,20 @@
 #include <cerrno>
 #include <cstring>
 #include <fstream>
-#include <iterator>
+#include <memory>
+#include <optional>
 #include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "common/io/whole_file.h"
 #include "common/log/json_log.h"
 #include "common/nexthop/ip_literal.h"
+#include "common/sandbox/file_reads.h"
 
 namespace mxd {
 namespace {
@@ -35,15 +46,71 @@ sigset_t TerminationSignals() {
   return set;
 }
 
-// Writes atomically (rename) so a reader never sees a half-written port.
-bool ReadFile(const std::string& path, std::string* out) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return false;
-  out->assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
-  return true;
+// The TLS files, at start-up and whenever they change: readable, a key and
+// certificate that are one pair, a client CA with certificates (gRPC would
+// otherwise fail each handshake). Returns what was read, to see changes.
+absl::StatusOr<std::string> CheckTlsFiles(const ServerOptions& o) {
+  absl::StatusOr<std::string> cert = ReadWholeFile(o.tls_cert);
+  if (!cert.ok()) return cert.status();
+  absl::StatusOr<std::string> key = ReadWholeFile(o.tls_key);
+  if (!key.ok()) return key.status();
+  std::unique_ptr<BIO, decltype(&BIO_free)> cert_bio(
+      BIO_new_mem_buf(cert->data(), static_cast<int>(cert->size())), BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> x509(
+      PEM_read_bio_X509(cert_bio.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!x509) return absl::InvalidArgumentError(absl::StrCat(o.tls_cert, ": no PEM certificate"));
+  std::unique_ptr<BIO, decltype(&BIO_free)> key_bio(
+      BIO_new_mem_buf(key->data(), static_cast<int>(key->size())), BIO_free);
+  std::unique_ptr<EVP_PKEY, decltype(&EVP_PKEY_free)> pkey(
+      PEM_read_bio_PrivateKey(key_bio.get(), nullptr, nullptr, nullptr), EVP_PKEY_free);
+  if (!pkey) return absl::InvalidArgumentError(absl::StrCat(o.tls_key, ": no PEM private key"));
+  if (X509_check_private_key(x509.get(), pkey.get()) != 1) {
+    ERR_clear_error();
+    return absl::InvalidArgumentError(absl::StrCat(o.tls_key, " is not the key of ", o.tls_cert));
+  }
+  absl::StatusOr<std::string> ca = ReadWholeFile(o.tls_client_ca);
+  if (!ca.ok()) return ca.status();
+  std::unique_ptr<BIO, decltype(&BIO_free)> ca_bio(BIO_new_mem_buf(ca->data(), static_cast<int>(ca->size())),
+                                                   BIO_free);
+  std::unique_ptr<X509, decltype(&X509_free)> first(
+      PEM_read_bio_X509(ca_bio.get(), nullptr, nullptr, nullptr), X509_free);
+  if (!first) return absl::InvalidArgumentError(absl::StrCat(o.tls_client_ca, ": no PEM certificate"));
+  return absl::StrCat(*cert, *ca);
 }
 
+// gRPC 1.51's file watcher takes new files as they are, even when the key
+// is not the certificate's or the CA file holds no certificate (a half-done
+// copy, a mistake): every handshake then fails. That cannot be stopped from
+// here, but it is said, once per change, as is a renewal.
+class TlsFilesWatch {
+ public:
+  explicit TlsFilesWatch(const ServerOptions& o) : options_(o) {
+    if (!o.tls_cert.empty()) last_ = CheckTlsFiles(o);
+  }
+  void Check() {
+    if (options_.tls_cert.empty()) return;
+    absl::StatusOr<std::string> now = CheckTlsFiles(options_);
+    if (now.ok() ? last_.ok() && *now == *last_ : !last_.ok() && now.status() == last_.status()) return;
+    if (now.ok()) {
+      LogInfo("tls_reloaded",
+              {{"program", options_.program}, {"file", options_.tls_cert}, {"what", "TLS files"}});
+    } else {
+      LogError("tls_reload_failed",
+               {{"program", options_.program},
+                {"error", now.status().message()},
+                {"effect", "new gRPC connections fail their TLS handshake until the files are right again"}});
+    }
+    last_ = std::move(now);
+  }
+
+ private:
+  const ServerOptions& options_;
+  absl::StatusOr<std::string> last_;
+};
+
 // Server credentials: mutual TLS when configured, plain text otherwise.
+// With grpc_tls_reload_interval gRPC's own file watcher reads the three
+// files again (a renewed certificate for new connections, without a restart).
 absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const ServerOptions& o) {
   if (o.tls_cert.empty() && o.tls_key.empty() && o.tls_client_ca.empty()) {
     return grpc::InsecureServerCredentials();
@@ -54,17 +121,27 @@ absl::StatusOr<std::shared_ptr<grpc::ServerCredentials>> Credentials(const Serve
   // Fail closed: the handshake asks for a certificate but the verdict is
   // CallerCheck's (UNAUTHENTICATED with a log line naming the caller).
   if (o.caller_check == nullptr) return absl::InvalidArgumentError("no client CA to check callers with");
-  grpc::SslServerCredentialsOptions ssl(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
-  grpc::SslServerCredentialsOptions::PemKeyCertPair pair;
-  for (const auto& [path, out] :
-       {std::pair{o.tls_cert, &pair.cert_chain}, std::pair{o.tls_key, &pair.private_key}}) {
-    if (!ReadFile(path, out) || out->empty()) {
-      return absl::InvalidArgumentError(absl::StrCat("cannot read ", path, ": ", std::strerror(errno)));
+  if (absl::StatusOr<std::string> files = CheckTlsFiles(o); !files.ok()) return files.status();
+  std::shared_ptr<grpc::experimental::CertificateProviderInterface> provider;
+  if (o.tls_reload_interval > absl::ZeroDuration()) {
+    provider = std::make_shared<grpc::experimental::FileWatcherCertificateProvider>(
+        o.tls_key, o.tls_cert, o.tls_client_ca,
+        static_cast<unsigned>(absl::ToInt64Seconds(o.tls_reload_interval)));
+  } else {
+    absl::StatusOr<std::string> cert = ReadWholeFile(o.tls_cert);
+    absl::StatusOr<std::string> key = ReadWholeFile(o.tls_key);
+    absl::StatusOr<std::string> ca = ReadWholeFile(o.tls_client_ca);
+    for (const auto* read : {&cert, &key, &ca}) {
+      if (!read->ok()) return read->status();
     }
+    provider = std::make_shared<grpc::experimental::StaticDataCertificateProvider>(
+        *ca, std::vector<grpc::experimental::IdentityKeyCertPair>{{*key, *cert}});
   }
-  ssl.pem_root_certs = o.tls_client_ca_pem;
-  ssl.pem_key_cert_pairs.push_back(pair);
-  return grpc::SslServerCredentials(ssl);
+  grpc::experimental::TlsServerCredentialsOptions tls(provider);
+  tls.watch_root_certs();
+  tls.watch_identity_key_cert_pairs();
+  tls.set_cert_request_type(GRPC_SSL_REQUEST_CLIENT_CERTIFICATE_BUT_DONT_VERIFY);
+  return grpc::experimental::TlsServerCredentials(tls);
 }
 
 // Only this host can connect: a Unix socket, or a loopback address.
@@ -99,16 +176,11 @@ void MakeSocketDirectory(const std::string& listen) {
 }
 
 // A Unix socket for the queue managers' group only (mode 0660).
-absl::Status RestrictUnixSocket(const std::string& listen, const std::string& group) {
+absl::Status RestrictUnixSocket(const std::string& listen, std::optional<gid_t> group) {
   const std::string path = UnixSocketPath(listen);
   if (path.empty()) return absl::OkStatus();
-  if (!group.empty()) {
-    struct group* g = getgrnam(group.c_str());
-    if (g == nullptr)
-      return absl::InvalidArgumentError(absl::StrCat("grpc_unix_socket_group: no group ", group));
-    if (chown(path.c_str(), static_cast<uid_t>(-1), g->gr_gid) != 0) {
-      return absl::InternalError(absl::StrCat("chown ", path, ": ", std::strerror(errno)));
-    }
+  if (group.has_value() && chown(path.c_str(), static_cast<uid_t>(-1), *group) != 0) {
+    return absl::InternalError(absl::StrCat("chown ", path, ": ", std::strerror(errno)));
   }
   if (chmod(path.c_str(), 0660) != 0) {
     return absl::InternalError(absl::StrCat("chmod ", path, ": ", std::strerror(errno)));
@@ -160,7 +232,36 @@ void BlockTerminationSignals() {
   pthread_sigmask(SIG_BLOCK, &set, nullptr);
 }
 
-ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandLine& cmd) {
+namespace {
+
+// grpc_tls_reload_interval inside the sandbox: Landlock limits what may be
+// read to the TLS files' directories (and `also_readable`), so that the
+// filter can let gRPC open them. Where that cannot be done, the files are
+// read once, as before, and the log says why.
+void PlanTlsReload(ServerOptions* o, bool confined, const std::vector<std::string>& also_readable) {
+  if (o->tls_cert.empty() || o->tls_reload_interval <= absl::ZeroDuration() || !confined) return;
+  std::vector<std::string> paths = also_readable;
+  for (const std::string* file : {&o->tls_cert, &o->tls_key, &o->tls_client_ca}) {
+    const size_t slash = file->rfind('/');
+    paths.push_back(slash == std::string::npos ? "." : slash == 0 ? "/" : file->substr(0, slash));
+  }
+  if (absl::Status s = LimitFileReadsTo(paths); !s.ok()) {
+    o->tls_reload_interval = absl::ZeroDuration();
+    LogWarning("tls_reload_off",
+               {{"program", o->program},
+                {"warning", absl::StrCat("grpc_tls_reload_interval: the TLS files are read once (restart the "
+                                         "service for a new certificate): ",
+                                         s.message())}});
+    return;
+  }
+  o->read_only_opens = true;
+  LogInfo("file_reads_limited", {{"program", o->program}, {"paths", absl::StrJoin(paths, ", ")}});
+}
+
+}  // namespace
+
+ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandLine& cmd, bool confined,
+                               const std::vector<std::string>& also_readable) {
   ServerOptions o;
   o.program = program;
   o.listen = cmd.listen;
@@ -168,16 +269,21 @@ ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandL
   o.tls_cert = cmd.args.GetOr("tls-cert", "");
   o.tls_key = cmd.args.GetOr("tls-key", "");
   o.tls_client_ca = cmd.args.GetOr("tls-client-ca", "");
+  o.tls_reload_interval = cmd.config.GetTime("grpc_tls_reload_interval");
   o.allow_insecure_listener = cmd.config.GetBool("grpc_allow_insecure_listener");
-  o.unix_socket_group = cmd.config.GetString("grpc_unix_socket_group");
   o.shutdown_grace = cmd.config.GetTime("shutdown_grace_time");
-  if (!o.tls_client_ca.empty()) {
-    if (!ReadFile(o.tls_client_ca, &o.tls_client_ca_pem)) {
-      o.setup_error = absl::InvalidArgumentError(absl::StrCat("cannot read ", o.tls_client_ca));
+  if (const std::string group = cmd.config.GetString("grpc_unix_socket_group"); !group.empty()) {
+    struct group* g = getgrnam(group.c_str());  // now: /etc/group may not be readable later
+    if (g == nullptr) {
+      o.setup_error = absl::InvalidArgumentError(absl::StrCat("grpc_unix_socket_group: no group ", group));
       return o;
     }
+    o.unix_socket_gid = g->gr_gid;
+  }
+  PlanTlsReload(&o, confined, also_readable);
+  if (!o.tls_client_ca.empty()) {
     absl::StatusOr<std::shared_ptr<const CallerCheck>> check =
-        CallerCheck::FromPem(o.tls_client_ca_pem, program);
+        CallerCheck::FromFile(o.tls_client_ca, program, o.tls_reload_interval);
     if (check.ok()) {
       o.caller_check = *std::move(check);
     } else {
@@ -235,11 +341,11 @@ int RunGrpcServer(const ServerOptions& options) {
                                                "socket there?)"}});
     return EX_UNAVAILABLE;
   }
-  if (absl::Status s = RestrictUnixSocket(options.listen, options.unix_socket_group); !s.ok()) {
+  if (absl::Status s = RestrictUnixSocket(options.listen, options.unix_socket_gid); !s.ok()) {
     LogError("listen_failed",
              {{"program", options.program}, {"listen", options.listen}, {"error", s.message()}});
     server->Shutdown();
-    return absl::IsInvalidArgument(s) ? EX_CONFIG : EX_OSERR;
+    return EX_OSERR;
   }
   if (!options.port_file.empty() && !WritePortFile(options.port_file, port)) {
     LogError("port_file_failed", {{"path", options.port_file}, {"error", std::strerror(errno)}});
@@ -258,8 +364,18 @@ int RunGrpcServer(const ServerOptions& options) {
 
   sigset_t set = TerminationSignals();
   int sig = 0;
+  TlsFilesWatch tls_files(options);
   for (;;) {
-    sigwait(&set, &sig);
+    if (options.tls_reload_interval > absl::ZeroDuration()) {
+      const timespec wait = absl::ToTimespec(options.tls_reload_interval);
+      sig = sigtimedwait(&set, nullptr, &wait);
+      if (sig < 0) {  // the interval passed (or EINTR)
+        tls_files.Check();
+        continue;
+      }
+    } else {
+      sigwait(&set, &sig);
+    }
     if (sig != SIGHUP) break;
     if (options.on_reload) {
       options.on_reload();

@@ -4,8 +4,10 @@
 #pragma once
 
 #include <grpcpp/grpcpp.h>
+#include <sys/types.h>
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -35,17 +37,22 @@ struct ServerOptions {
   std::string tls_cert;
   std::string tls_key;
   std::string tls_client_ca;
+  // grpc_tls_reload_interval: how often gRPC and the caller check read the
+  // three files again (zero: once, at start-up).
+  absl::Duration tls_reload_interval;
+  // Landlock limits file reads to the TLS files' directories, so the
+  // sandbox may let read-only opens through (EnterSandbox).
+  bool read_only_opens = false;
   // grpc_allow_insecure_listener: plain text on an address other hosts can
   // reach is refused unless this says otherwise.
   bool allow_insecure_listener = false;
   // A Unix socket listener ("unix:/path") is made mode 0660, group
   // grpc_unix_socket_group when set (the queue managers' group).
-  std::string unix_socket_group;
+  std::optional<gid_t> unix_socket_gid;
   // With --tls-client-ca: the check each service runs on its callers (the
   // handshake asks for a certificate, this decides). When it could not be
   // built, `setup_error` says why and the server does not start.
   std::shared_ptr<const CallerCheck> caller_check;
-  std::string tls_client_ca_pem;  // the CA file, read once for both uses
   absl::Status setup_error;
   // Runs once the server listens (threads started, port written): the
   // sandbox goes on here. An error stops the server.
@@ -63,7 +70,12 @@ struct ServerOptions {
 
 // What both services take from their command line and main.cf: listen
 // address, port file, mutual TLS files, listener policy, shutdown grace.
-ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandLine& cmd);
+// Call it while the process has one thread: for a service that will be
+// `confined` by its seccomp filter, reloading the TLS files needs Landlock
+// (file_reads.h), which limits reads to those files' directories and
+// `also_readable` (the delivery spool) from here on.
+ServerOptions ServerOptionsFor(const std::string& program, const ServiceCommandLine& cmd, bool confined,
+                               const std::vector<std::string>& also_readable = {});
 
 // Returns the process exit code.
 int RunGrpcServer(const ServerOptions& options);

@@ -46,16 +46,11 @@ void OnForbiddenSyscall(int, siginfo_t* info, void*) {
   _exit(159);
 }
 
-absl::Status DropRoot(const std::string& user) {
-  if (geteuid() != 0) return absl::OkStatus();
-  errno = 0;
-  passwd* pw = getpwnam(user.c_str());
-  if (pw == nullptr) return absl::InvalidArgumentError(absl::StrCat("sandbox_user ", user, ": no such user"));
-  if (pw->pw_uid == 0) return absl::InvalidArgumentError(absl::StrCat("sandbox_user ", user, " is root"));
-  const uid_t uid = pw->pw_uid;
-  const gid_t gid = pw->pw_gid;
-  if (setgroups(0, nullptr) != 0 || setresgid(gid, gid, gid) != 0 || setresuid(uid, uid, uid) != 0) {
-    return absl::InternalError(absl::StrCat("cannot become ", user, ": ", std::strerror(errno)));
+absl::Status DropRoot(const SandboxUser& user) {
+  if (!user.root) return absl::OkStatus();
+  if (setgroups(0, nullptr) != 0 || setresgid(user.gid, user.gid, user.gid) != 0 ||
+      setresuid(user.uid, user.uid, user.uid) != 0) {
+    return absl::InternalError(absl::StrCat("cannot become ", user.name, ": ", std::strerror(errno)));
   }
   if (setuid(0) == 0) return absl::InternalError("root privileges could be regained");
   return absl::OkStatus();
@@ -63,13 +58,20 @@ absl::Status DropRoot(const std::string& user) {
 
 // One declared rule as seccomp rules; whatever they do not allow traps
 // (the default action), except where an error is declared instead.
-int AddRule(scmp_filter_ctx ctx, const SyscallRule& r, int nr) {
+int AddRule(scmp_filter_ctx ctx, const SyscallRule& r, int nr, bool read_only_opens) {
   using Args = SyscallRule::Args;
   int rc = 0;
   switch (r.args) {
     case Args::kAny: return seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 0);
     case Args::kOpenTmpfileOnly:
       rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, O_TMPFILE, O_TMPFILE));
+      // Landlock decides which files (file_reads.h); this only keeps the
+      // opens read-only: no O_WRONLY/O_RDWR, O_CREAT, O_TRUNC or O_APPEND.
+      if (rc == 0 && read_only_opens) {
+        const scmp_datum_t write_flags =
+            O_ACCMODE | O_CREAT | O_TRUNC | O_APPEND | (O_TMPFILE & ~O_DIRECTORY);
+        rc = seccomp_rule_add(ctx, SCMP_ACT_ALLOW, nr, 1, SCMP_A2(SCMP_CMP_MASKED_EQ, write_flags, O_RDONLY));
+      }
       // Any other open fails with EACCES instead of killing: glibc opens
       // /sys/devices/system/cpu/online when gRPC sizes a thread pool, and
       // falls back when it cannot. No file is opened either way.
@@ -121,7 +123,7 @@ int AddRule(scmp_filter_ctx ctx, const SyscallRule& r, int nr) {
   return -EINVAL;
 }
 
-absl::Status InstallFilter() {
+absl::Status InstallFilter(bool read_only_opens) {
   scmp_filter_ctx ctx = seccomp_init(SCMP_ACT_TRAP);
   if (ctx == nullptr) return absl::InternalError("seccomp_init failed");
   auto fail = [&ctx](const std::string& what, int rc) {
@@ -134,7 +136,7 @@ absl::Status InstallFilter() {
   for (const SyscallRule& r : RuntimeSyscalls()) {
     const int nr = seccomp_syscall_resolve_name(r.name);
     if (nr == __NR_SCMP_ERROR) continue;  // not on this architecture
-    if (int rc = AddRule(ctx, r, nr); rc != 0) return fail(r.name, rc);
+    if (int rc = AddRule(ctx, r, nr, read_only_opens); rc != 0) return fail(r.name, rc);
   }
   if (int rc = seccomp_load(ctx); rc != 0) return fail("load", rc);
   seccomp_release(ctx);
@@ -155,10 +157,23 @@ void DetachFromTerminal() {
   close(fd);
 }
 
-absl::Status EnterSandbox(const std::string& user, bool seccomp) {
+absl::StatusOr<SandboxUser> PrepareSandbox(const std::string& user) {
   // Load what is read lazily from files while files can still be opened:
   // the local time zone (gRPC stamps error statuses with local time).
   (void)absl::FormatTime(absl::Now(), absl::LocalTimeZone());
+  SandboxUser u{.name = user};
+  if (geteuid() != 0) return u;
+  errno = 0;
+  passwd* pw = getpwnam(user.c_str());
+  if (pw == nullptr) return absl::InvalidArgumentError(absl::StrCat("sandbox_user ", user, ": no such user"));
+  if (pw->pw_uid == 0) return absl::InvalidArgumentError(absl::StrCat("sandbox_user ", user, " is root"));
+  u.root = true;
+  u.uid = pw->pw_uid;
+  u.gid = pw->pw_gid;
+  return u;
+}
+
+absl::Status EnterSandbox(const SandboxUser& user, bool seccomp, bool read_only_opens) {
   struct sigaction sa {};
   sa.sa_sigaction = &OnForbiddenSyscall;
   sa.sa_flags = SA_SIGINFO;
@@ -173,9 +188,12 @@ absl::Status EnterSandbox(const std::string& user, bool seccomp) {
                {{"warning", "seccomp filter not installed (disable_dns_lookups = yes needs getaddrinfo)"}});
     return absl::OkStatus();
   }
-  absl::Status s = InstallFilter();
+  absl::Status s = InstallFilter(read_only_opens);
   if (s.ok())
-    LogInfo("sandbox", {{"user", geteuid() == 0 ? "root" : user}, {"seccomp", "on"}, {"no_new_privs", "on"}});
+    LogInfo("sandbox", {{"user", geteuid() == 0 ? "root" : user.name},
+                        {"seccomp", "on"},
+                        {"no_new_privs", "on"},
+                        {"file_reads", read_only_opens ? "landlock" : "none"}});
   return s;
 }
 

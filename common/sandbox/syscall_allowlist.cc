@@ -101,10 +101,39 @@ const SyscallRule kRuntime[] = {
 };
 
 const char* const kStartup[] = {
-    "execve",     "access",    "arch_prctl", "set_tid_address", "open",   "stat",    "lstat",  "readlink",
-    "getdents64", "getcwd",    "bind",       "listen",          "rename", "unlink",  "setuid", "setgid",
-    "setgroups",  "setresuid", "setresgid",  "capget",          "capset", "seccomp", "statfs", "fstatfs",
-    "socketpair", "kill",      "wait4",      "mkdir",           "chdir",
+    "execve",
+    "access",
+    "arch_prctl",
+    "set_tid_address",
+    "open",
+    "stat",
+    "lstat",
+    "readlink",
+    "getdents64",
+    "getcwd",
+    "bind",
+    "listen",
+    "rename",
+    "unlink",
+    "setuid",
+    "setgid",
+    "setgroups",
+    "setresuid",
+    "setresgid",
+    "capget",
+    "capset",
+    "seccomp",
+    "statfs",
+    "fstatfs",
+    "socketpair",
+    "kill",
+    "wait4",
+    "mkdir",
+    "chdir",
+    // Landlock (file_reads.cc), before the filter.
+    "landlock_create_ruleset",
+    "landlock_add_rule",
+    "landlock_restrict_self",
 };
 
 // isatty() (TCGETS), non-blocking and close-on-exec by ioctl, bytes

@@ -86,7 +86,9 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
                                               : std::make_shared<ByteBudget>(d.memory_spool_limit);
   d.pending_request_limit = static_cast<size_t>(c.GetInt("delivery_pending_request_limit"));
   d.message_size_limit = static_cast<uint64_t>(c.GetInt("message_size_limit"));
-  d.spool_directory = c.GetString("delivery_spool_directory");
+  // The sandbox may create files only where it could at start (Landlock).
+  d.spool_directory =
+      previous != nullptr ? previous->spool_directory : c.GetString("delivery_spool_directory");
   d.spool_size_limit = static_cast<uint64_t>(c.GetInt("delivery_spool_size_limit"));
   if (d.spool_size_limit > 0 && d.message_size_limit > d.spool_size_limit) {
     return absl::InvalidArgumentError(absl::StrCat(

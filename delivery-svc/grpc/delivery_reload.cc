@@ -22,7 +22,10 @@ const std::vector<absl::string_view> kReadOnce = {"smtp_tls_CAfile",
                                                   "smtp_connection_cache_time_limit",
                                                   "smtp_connection_reuse_time_limit",
                                                   "sandbox_user",
-                                                  "smtp_sasl_auth_enable"};
+                                                  "smtp_sasl_auth_enable",
+                                                  "delivery_spool_directory",
+                                                  "grpc_tls_reload_interval",
+                                                  "grpc_unix_socket_group"};
 
 }  // namespace
 

@@ -15,7 +15,9 @@ const std::vector<absl::string_view> kReadOnce = {"inet_interfaces",
                                                   "resolver_cache_byte_limit",
                                                   "resolver_cache_max_ttl",
                                                   "resolver_negative_cache_max_ttl",
-                                                  "sandbox_user"};
+                                                  "sandbox_user",
+                                                  "grpc_tls_reload_interval",
+                                                  "grpc_unix_socket_group"};
 
 }  // namespace
 

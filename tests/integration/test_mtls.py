@@ -4,6 +4,7 @@ accept only clients with a certificate from the client CA (mxctl's
 import json
 import os
 import subprocess
+import time
 import unittest
 
 import grpc
@@ -151,6 +152,150 @@ class MutualTls(unittest.TestCase):
                             self.p("server.pem")], capture_output=True, text=True, timeout=10)
         self.assertEqual(r.returncode, 78)
         self.assertIn("--tls-cert, --tls-key and --tls-client-ca go together", r.stderr)
+
+
+def served_certificate(port):
+    """The certificate a service presents to a new connection (PEM)."""
+    import socket
+    import ssl
+    ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    ctx.set_alpn_protocols(["h2"])
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+        with ctx.wrap_socket(raw) as tls:
+            return ssl.DER_cert_to_PEM_cert(tls.getpeercert(binary_form=True))
+
+
+class CertificateReload(unittest.TestCase):
+    """grpc_tls_reload_interval: a renewed certificate, key or client CA is
+    used for new connections without a restart, inside the sandbox, with the
+    files laid out as a Kubernetes Secret volume (cert-manager's tls.crt,
+    tls.key, ca.crt behind a "..data" link that is swapped at once)."""
+
+    def setUp(self):
+        self.procs = Processes()
+        self.dir = tempdir(self)
+        self.addCleanup(self.procs.stop_all)
+        make_pki(self.dir)
+        for name, ca in (("server2", "ca"), ("client2", "ca2")):
+            if ca == "ca2" and not os.path.exists(self.p("ca2.pem")):
+                openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=mxd test ca2",
+                        "-keyout", "ca2.key", "-out", "ca2.pem", cwd=self.dir)
+            openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=%s" % name, "-keyout", name + ".key",
+                    "-out", name + ".csr", cwd=self.dir)
+            openssl("x509", "-req", "-in", name + ".csr", "-CA", ca + ".pem", "-CAkey", ca + ".key",
+                    "-CAcreateserial", "-days", "2", "-out", name + ".pem",
+                    *(["-extfile", "san.cnf"] if name == "server2" else []), cwd=self.dir)
+        for name in os.listdir(self.dir):
+            os.chmod(self.p(name), 0o644 if os.path.isfile(self.p(name)) else 0o755)
+        self.secret = self.p("secret")
+        os.mkdir(self.secret, 0o755)
+        self.version = 0
+        self.publish("server.pem", "server.key", ["ca.pem"])
+        for name in ("tls.crt", "tls.key", "ca.crt"):
+            os.symlink(os.path.join("..data", name), os.path.join(self.secret, name))
+        self.proc, self.port = start_service(
+            self.procs, [os.path.join(BIN, "resolver-svc"), "--listen", "127.0.0.1:0", "--port-file", self.p("r.port"),
+                         "-o", "inet_interfaces=127.0.0.254", "-o", LOOPBACK_ZONES, "-o", "grpc_tls_reload_interval=1s",
+                         "--tls-cert", os.path.join(self.secret, "tls.crt"), "--tls-key",
+                         os.path.join(self.secret, "tls.key"), "--tls-client-ca", os.path.join(self.secret, "ca.crt")],
+            self.p("r.port"), self.p("r.log"), confined=True)
+
+    def p(self, name):
+        return os.path.join(self.dir, name)
+
+    def publish(self, cert, key, cas):
+        """What the kubelet does when a Secret changes: the files go to a new
+        directory, then "..data" is pointed at it in one rename."""
+        self.version += 1
+        version = os.path.join(self.secret, "..v%d" % self.version)
+        os.mkdir(version, 0o755)
+        for target, sources in (("tls.crt", [cert]), ("tls.key", [key]), ("ca.crt", cas)):
+            with open(os.path.join(version, target), "w") as out:
+                for source in sources:
+                    with open(self.p(source)) as f:
+                        out.write(f.read())
+            os.chmod(os.path.join(version, target), 0o644)
+        link = os.path.join(self.secret, "..data_tmp")
+        os.symlink(os.path.basename(version), link)
+        os.rename(link, os.path.join(self.secret, "..data"))
+
+    def resolve_as(self, client):
+        return subprocess.run([os.path.join(BIN, "mxctl"), "resolve", "[192.0.2.1]", "--resolver",
+                               "127.0.0.1:%d" % self.port, "--timeout", "5s", "--tls-ca", self.p("ca.pem"),
+                               "--tls-cert", self.p(client + ".pem"), "--tls-key", self.p(client + ".key")],
+                              capture_output=True, text=True, timeout=30)
+
+    def wait_for(self, condition, what):
+        deadline = time.time() + 20
+        while not condition():
+            if time.time() > deadline:
+                with open(self.p("r.log")) as f:
+                    self.fail("%s: not within 20 s; log: %s" % (what, f.read()[-3000:]))
+            time.sleep(0.2)
+
+    def pem(self, name):
+        with open(self.p(name)) as f:
+            return f.read()
+
+    def test_a_renewed_certificate_and_a_new_client_ca_apply_without_a_restart(self):
+        pid = self.proc.pid
+        self.assertEqual(served_certificate(self.port), self.pem("server.pem"))
+        r = self.resolve_as("client")
+        self.assertEqual(r.returncode, 0, r.stderr)
+        with open(self.p("r.log")) as f:
+            log = [json.loads(l) for l in f]
+        limited = [e for e in log if e["event"] == "file_reads_limited"]
+        self.assertEqual(len(limited), 1, log)
+        self.assertIn(self.secret, limited[0]["paths"])
+        sandbox = [e for e in log if e["event"] == "sandbox"][0]
+        self.assertEqual((sandbox["seccomp"], sandbox["file_reads"]), ("on", "landlock"))
+
+        # cert-manager renews the certificate (a new key too).
+        self.publish("server2.pem", "server2.key", ["ca.pem"])
+        self.wait_for(lambda: served_certificate(self.port) == self.pem("server2.pem"), "the renewed certificate")
+        r = self.resolve_as("client")
+        self.assertEqual(r.returncode, 0, r.stderr)
+
+        # A key that is not the certificate's: gRPC 1.51 takes it anyway, so
+        # handshakes fail; the log says so, naming the files, and the next
+        # good pair repairs it.
+        self.publish("server.pem", "server2.key", ["ca.pem"])
+        self.wait_for(lambda: any(json.loads(l)["event"] == "tls_reload_failed" for l in open(self.p("r.log"))),
+                      "the mismatched key pair reported")
+        with open(self.p("r.log")) as f:
+            failed = [json.loads(l) for l in f if '"tls_reload_failed"' in l][-1]
+        self.assertEqual(failed["level"], "error")
+        self.assertEqual(failed["error"], "%s/tls.key is not the key of %s/tls.crt" % (self.secret, self.secret))
+        self.assertIn("fail their TLS handshake", failed["effect"])
+        self.publish("server2.pem", "server2.key", ["ca.pem"])
+        self.wait_for(lambda: self.resolve_as("client").returncode == 0, "the repaired key pair")
+        self.assertEqual(served_certificate(self.port), self.pem("server2.pem"))
+
+        # The client CA moves to ca2: its clients get in, the old CA's do not.
+        self.publish("server2.pem", "server2.key", ["ca2.pem"])
+        self.wait_for(lambda: self.resolve_as("client2").returncode == 0, "a client of the new CA")
+        r = self.resolve_as("client")
+        self.assertEqual(r.returncode, 75, r.stderr)
+        self.assertIn("UNAUTHENTICATED: client certificate refused", r.stderr)
+        with open(self.p("r.log")) as f:
+            log = [json.loads(l) for l in f]
+        self.assertTrue(any(e["event"] == "tls_reloaded" and e["what"] == "client CA" for e in log), log)
+        self.assertTrue(any(e["event"] == "tls_reloaded" and e["what"] == "TLS files" for e in log), log)
+
+        # A CA file without certificates: said the same way, and repaired.
+        self.publish("server2.pem", "server2.key", ["san.cnf"])
+        self.wait_for(lambda: any('"error":"%s/ca.crt: no PEM certificate"' % self.secret in l
+                                  for l in open(self.p("r.log"))), "the CA file without certificates reported")
+        self.publish("server2.pem", "server2.key", ["ca2.pem"])
+        self.wait_for(lambda: self.resolve_as("client2").returncode == 0, "the repaired client CA")
+
+        # All along the same process, confined.
+        self.assertIsNone(self.proc.poll())
+        with open("/proc/%d/status" % pid) as f:
+            status = dict(l.split(":", 1) for l in f.read().splitlines())
+        self.assertEqual(status["Seccomp"].strip(), "2")
 
 
 class ListenerPolicy(unittest.TestCase):

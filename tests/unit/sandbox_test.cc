@@ -16,12 +16,15 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <cerrno>
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <thread>
 
+#include "common/sandbox/file_reads.h"
 #include "common/sandbox/syscall_allowlist.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
@@ -41,12 +44,25 @@ void ExecTrue() {
   execve("/bin/true", argv, environ);
 }
 
-void Enter() {
-  absl::Status s = EnterSandbox("nobody", true);
+void Enter(bool read_only_opens = false) {
+  absl::StatusOr<SandboxUser> user = PrepareSandbox("nobody");
+  absl::Status s = user.ok() ? EnterSandbox(*user, true, read_only_opens) : user.status();
   if (!s.ok()) {
     std::fprintf(stderr, "EnterSandbox: %s\n", std::string(s.message()).c_str());
     std::_Exit(2);
   }
+}
+
+// A directory nobody may read, holding one file (made again in the child
+// that a death test re-executes, so the same on both sides).
+std::string ReadableDirectory() {
+  const std::string dir = ::testing::TempDir() + "mxd_file_reads_test";
+  mkdir(dir.c_str(), 0755);
+  chmod(dir.c_str(), 0755);
+  const int fd = open((dir + "/tls.crt").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0 || write(fd, "cert", 4) != 4) std::abort();
+  close(fd);
+  return dir;
 }
 
 // Re-exec for each death test: a plain clone() child confuses glibc's
@@ -118,6 +134,58 @@ TEST(SandboxDeathTest, FilesCannotBeOpenedButTheSpoolWorks) {
         std::_Exit(0);
       },
       ::testing::ExitedWithCode(0), "");
+}
+
+// grpc_tls_reload_interval: gRPC reads the TLS files again once confined.
+// Landlock limits the reads to their directory, the filter keeps opens
+// read-only, and threads started later are bound as well.
+TEST(SandboxDeathTest, ReadsOnlyBeneathTheGivenDirectories) {
+  const std::string dir = ReadableDirectory();
+  EXPECT_EXIT(
+      {
+        const std::string d = ReadableDirectory();
+        absl::StatusOr<SandboxUser> user = PrepareSandbox("nobody");
+        if (!user.ok()) std::_Exit(2);
+        if (absl::Status s = LimitFileReadsTo({d}); !s.ok()) {
+          std::fprintf(stderr, "LimitFileReadsTo: %s\n", std::string(s.message()).c_str());
+          std::_Exit(absl::IsUnimplemented(s) ? 20 : 2);
+        }
+        if (!EnterSandbox(*user, true, true).ok()) std::_Exit(2);
+        char buf[8] = {};
+        const int fd = open((d + "/tls.crt").c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || read(fd, buf, sizeof(buf)) != 4 || std::strcmp(buf, "cert") != 0) std::_Exit(3);
+        errno = 0;
+        if (open("/etc/passwd", O_RDONLY) >= 0 || errno != EACCES) std::_Exit(4);  // Landlock
+        errno = 0;
+        if (open((d + "/tls.crt").c_str(), O_RDWR) >= 0 || errno != EACCES) std::_Exit(5);  // seccomp
+        if (open((d + "/new").c_str(), O_RDONLY | O_CREAT, 0600) >= 0) std::_Exit(6);
+        if (open(d.c_str(), O_RDONLY | O_DIRECTORY) >= 0) std::_Exit(7);  // no listing
+        int in_thread = -1;
+        std::thread([&in_thread] { in_thread = open("/etc/passwd", O_RDONLY); }).join();
+        if (in_thread >= 0) std::_Exit(8);
+        std::_Exit(0);
+      },
+      // Without Landlock the service reads the files once, with a warning.
+      ::testing::ExitedWithCode(LandlockAbi() > 0 ? 0 : 20), "");
+  unlink((dir + "/tls.crt").c_str());
+  rmdir(dir.c_str());
+}
+
+// Threads already running would not be bound: refused, not half done.
+TEST(FileReads, RefusedWhileOtherThreadsRun) {
+  std::atomic<bool> stop{false};
+  std::thread other([&stop] {
+    while (!stop) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  });
+  absl::Status s = LimitFileReadsTo({"/tmp"});
+  stop = true;
+  other.join();
+  EXPECT_TRUE(absl::IsFailedPrecondition(s)) << s;
+  EXPECT_THAT(s.message(), HasSubstr("one thread"));
+  // Unbound: this process still reads anything.
+  const int fd = open("/etc/passwd", O_RDONLY | O_CLOEXEC);
+  EXPECT_GE(fd, 0);
+  if (fd >= 0) close(fd);
 }
 
 TEST(SandboxDeathTest, RootIsDropped) {
