@@ -239,7 +239,11 @@ namespace {
 // filter can let gRPC open them. Where that cannot be done, the files are
 // read once, as before, and the log says why.
 void PlanTlsReload(ServerOptions* o, bool confined, const std::vector<std::string>& also_readable) {
-  if (o->tls_cert.empty() || o->tls_reload_interval <= absl::ZeroDuration() || !confined) return;
+  // Incomplete TLS options are refused later (Credentials), before any read.
+  if (o->tls_cert.empty() || o->tls_key.empty() || o->tls_client_ca.empty() ||
+      o->tls_reload_interval <= absl::ZeroDuration() || !confined) {
+    return;
+  }
   std::vector<std::string> paths = also_readable;
   for (const std::string* file : {&o->tls_cert, &o->tls_key, &o->tls_client_ca}) {
     const size_t slash = file->rfind('/');
