@@ -4,14 +4,17 @@
 // to Postfix's own smtp client against the same smtp-sink.
 //
 //   delivery_bench --delivery HOST:PORT --sink-port PORT --messages N
-//                  --size BYTES --concurrency C [--label TEXT] [--header]
+//                  --size BYTES --concurrency C [--stream] [--label TEXT]
+//                  [--header]
 //
-// One caller thread per concurrent delivery: this is the benchmark's client,
-// not the service (which runs every session on one event loop).
+// Deliver: one caller thread per concurrent delivery (the benchmark's
+// client, not the service). --stream: one DeliverStream with C messages in
+// flight, as a queue manager would send them.
 #include <sysexits.h>
 
 #include <algorithm>
 #include <atomic>
+#include <condition_variable>
 #include <cstdio>
 #include <mutex>
 #include <thread>
@@ -22,6 +25,7 @@
 #include "absl/time/clock.h"
 #include "bench/percentile.h"
 #include "cli/client/deliver_client.h"
+#include "cli/client/deliver_stream_client.h"
 #include "common/cli/arguments.h"
 
 namespace {
@@ -37,9 +41,14 @@ std::string MakeMessage(size_t size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = mxd::ParseArgs(
-      std::vector<std::string>(argv + 1, argv + argc),
-      {{"delivery"}, {"sink-port"}, {"messages"}, {"size"}, {"concurrency"}, {"label"}, {"header", false}});
+  auto args = mxd::ParseArgs(std::vector<std::string>(argv + 1, argv + argc), {{"delivery"},
+                                                                               {"sink-port"},
+                                                                               {"messages"},
+                                                                               {"size"},
+                                                                               {"concurrency"},
+                                                                               {"label"},
+                                                                               {"header", false},
+                                                                               {"stream", false}});
   int port = 0, messages = 0, concurrency = 0;
   size_t size = 0;
   if (!args.ok() || !args->Get("delivery") || !absl::SimpleAtoi(args->GetOr("sink-port", ""), &port) ||
@@ -48,7 +57,7 @@ int main(int argc, char** argv) {
       !absl::SimpleAtoi(args->GetOr("concurrency", ""), &concurrency) || messages < 1 || concurrency < 1) {
     std::fprintf(stderr,
                  "usage: delivery_bench --delivery HOST:PORT --sink-port PORT --messages N --size BYTES "
-                 "--concurrency C [--label TEXT] [--header]\n");
+                 "--concurrency C [--stream] [--label TEXT] [--header]\n");
     return EX_USAGE;
   }
   const std::string message = MakeMessage(size);
@@ -66,19 +75,49 @@ int main(int argc, char** argv) {
   std::string first_error;
   const absl::Time start = absl::Now();
   std::vector<std::thread> callers;
-  for (int c = 0; c < concurrency; ++c) {
+  auto failure = [&](const absl::StatusOr<mxd::client::DeliverResult>& r) {
+    if (r.ok() && r->outcomes.size() == 1 &&
+        r->outcomes[0].action == mxd::client::DeliverOutcome::Action::kDelivered) {
+      return;
+    }
+    failed.fetch_add(1);
+    std::lock_guard<std::mutex> lock(mu);
+    if (first_error.empty()) first_error = r.ok() ? r->outcomes[0].reason : r.status().ToString();
+  };
+  if (args->Has("stream")) {
+    mxd::client::DeliverStreamClient stream(*args->Get("delivery"), {}, static_cast<size_t>(concurrency));
+    // At most C sent and unanswered, so that the latency is the message's,
+    // not its wait in the client.
+    std::condition_variable room;
+    int in_flight = 0;
+    for (int i = 0; i < messages; ++i) {
+      {
+        std::unique_lock<std::mutex> lock(mu);
+        room.wait(lock, [&] { return in_flight < concurrency; });
+        ++in_flight;
+      }
+      stream.Send(env, message, absl::Minutes(5), [&, t0 = absl::Now()](auto r) {
+        const double ms = absl::ToDoubleMilliseconds(absl::Now() - t0);
+        failure(r);
+        std::lock_guard<std::mutex> lock(mu);
+        latencies_ms.push_back(ms);
+        --in_flight;
+        room.notify_one();
+      });
+    }
+    if (absl::Status s = stream.Close(); !s.ok()) {
+      std::fprintf(stderr, "delivery_bench: the stream failed: %s\n", s.ToString().c_str());
+      return EX_SOFTWARE;
+    }
+  }
+  for (int c = 0; c < (args->Has("stream") ? 0 : concurrency); ++c) {
     callers.emplace_back([&] {
       std::vector<double> mine;
       while (next.fetch_add(1) < messages) {
         const absl::Time t0 = absl::Now();
         auto r = client.Deliver(env, message, absl::Minutes(5));
         mine.push_back(absl::ToDoubleMilliseconds(absl::Now() - t0));
-        if (!r.ok() || r->outcomes.size() != 1 ||
-            r->outcomes[0].action != mxd::client::DeliverOutcome::Action::kDelivered) {
-          failed.fetch_add(1);
-          std::lock_guard<std::mutex> lock(mu);
-          if (first_error.empty()) first_error = r.ok() ? r->outcomes[0].reason : r.status().ToString();
-        }
+        failure(r);
       }
       std::lock_guard<std::mutex> lock(mu);
       latencies_ms.insert(latencies_ms.end(), mine.begin(), mine.end());

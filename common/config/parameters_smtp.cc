@@ -267,10 +267,22 @@ const ParameterSpec kParameters[] = {
     {.name = "delivery_pending_request_limit",
      .type = ParamType::kInt,
      .default_value = "10000",
-     .description = "The most Deliver requests accepted at once; more are refused with RESOURCE_EXHAUSTED.",
+     .description = "The most messages accepted at once (a Deliver call, or a message on a DeliverStream); "
+                    "more are refused with RESOURCE_EXHAUSTED.",
      .users = kDeliverySvc,
      .min = 1,
      .max = 10000000},
+    {.name = "delivery_stream_message_limit",
+     .type = ParamType::kInt,
+     .default_value = "1000",
+     .description = "The most messages one DeliverStream may have awaiting their response (received in "
+                    "part, being delivered, or answered but not yet read by the caller). A message beyond "
+                    "it is refused with RESOURCE_EXHAUSTED and nothing is sent, the others carry on; "
+                    "a caller that reads no responses is not read from either. The client library keeps "
+                    "below it by itself (the mxd-stream-message-limit header).",
+     .users = kDeliverySvc,
+     .min = 1,
+     .max = 1000000},
     {.name = "delivery_spool_size_limit",
      .type = ParamType::kInt,
      .default_value = "1073741824",

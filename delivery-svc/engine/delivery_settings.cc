@@ -85,6 +85,7 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
   d.memory_spool_budget = previous != nullptr ? previous->memory_spool_budget
                                               : std::make_shared<ByteBudget>(d.memory_spool_limit);
   d.pending_request_limit = static_cast<size_t>(c.GetInt("delivery_pending_request_limit"));
+  d.stream_message_limit = static_cast<size_t>(c.GetInt("delivery_stream_message_limit"));
   d.message_size_limit = static_cast<uint64_t>(c.GetInt("message_size_limit"));
   // The sandbox may create files only where it could at start (Landlock).
   d.spool_directory =

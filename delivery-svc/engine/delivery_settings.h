@@ -50,6 +50,7 @@ struct DeliverySettings {
     return {spool_directory, memory_spool_message_limit, memory_spool_budget.get()};
   }
   size_t pending_request_limit = 10000;
+  size_t stream_message_limit = 1000;      // per DeliverStream
   uint64_t message_size_limit = 10240000;  // 0: none
   std::string spool_directory = "/tmp";
   uint64_t spool_size_limit = 1 << 30;  // 0: none

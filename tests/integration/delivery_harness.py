@@ -164,23 +164,10 @@ class DeliverySvc:
         with open(self.log_path) as f:
             return [json.loads(l) for l in f if l.startswith("{")]
 
-    def deliver(self, content, recipients, port, sender="sender@mxd.test", host="127.0.0.1",
-                addresses=("127.0.0.1",), routes=None, timeout=None, body_type=delivery_pb2.BODY_TYPE_7BIT,
-                message_size=None, arrival=None, nexthop=None, chunk=4096, envelope_extra=None):
+    def deliver(self, content, recipients, port, timeout=None, chunk=4096, **kw):
         if isinstance(content, str):
             content = content.encode()
-        env = delivery_pb2.Envelope(
-            queue_id="T%d" % int(time.time() * 1000 % 1000000), sender=sender,
-            recipients=[delivery_pb2.Recipient(address=r) for r in recipients],
-            nexthop=nexthop or "[%s]:%d" % (host, port), body_type=body_type,
-            message_size=len(content) if message_size is None else message_size)
-        if routes is None:
-            routes = [resolver_pb2.Route(host=host, port=port, addresses=list(addresses))]
-        env.routes.extend(routes)
-        if arrival is not None:
-            env.arrival_time.seconds = int(arrival)
-        if envelope_extra:
-            envelope_extra(env)
+        env = self.envelope(content, recipients, port, **kw)
 
         # Like mxctl and the client library: one server's worst case with
         # Postfix's default timeouts plus a minute (docs/delivery.md). A
@@ -193,6 +180,24 @@ class DeliverySvc:
             for i in range(0, len(content), chunk):
                 yield delivery_pb2.DeliverRequest(chunk=content[i:i + chunk])
         return self.stub.Deliver(requests(), timeout=timeout)
+
+    @staticmethod
+    def envelope(content, recipients, port, sender="sender@mxd.test", host="127.0.0.1", addresses=("127.0.0.1",),
+                 routes=None, body_type=delivery_pb2.BODY_TYPE_7BIT, message_size=None, arrival=None, nexthop=None,
+                 envelope_extra=None):
+        env = delivery_pb2.Envelope(
+            queue_id="T%d" % int(time.time() * 1000 % 1000000), sender=sender,
+            recipients=[delivery_pb2.Recipient(address=r) for r in recipients],
+            nexthop=nexthop or "[%s]:%d" % (host, port), body_type=body_type,
+            message_size=len(content) if message_size is None else message_size)
+        if routes is None:
+            routes = [resolver_pb2.Route(host=host, port=port, addresses=list(addresses))]
+        env.routes.extend(routes)
+        if arrival is not None:
+            env.arrival_time.seconds = int(arrival)
+        if envelope_extra:
+            envelope_extra(env)
+        return env
 
 
 class FaultServer:

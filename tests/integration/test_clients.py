@@ -43,6 +43,27 @@ class ClientExamples(unittest.TestCase):
         self.assertEqual(rows[1]["enhanced_status"], "5.1.1")
         self.assertEqual(self.fault.data(), [MESSAGE])
 
+    def test_python_stream_example(self):
+        # Three messages on one DeliverStream, the service allowing two in
+        # flight: every message answered once, in whatever order.
+        svc = DeliverySvc(self.procs, self.dir, ["delivery_stream_message_limit=2"])
+        files = []
+        for n in range(3):
+            files.append(os.path.join(self.dir, "s%d.eml" % n))
+            with open(files[-1], "wb") as f:
+                f.write(b"Subject: stream %d\r\n\r\n" % n + (b"x" * 76 + b"\r\n") * (1300 * n) + b"end\r\n")
+        r = subprocess.run(["/usr/bin/python3", os.path.join(EXAMPLES, "python", "mxd_deliver_stream.py"),
+                            "--resolver", self.resolver, "--delivery", svc.target, "--from", "s@mxd.test",
+                            "--to", "ok@mxd.test", "--to", "gone@mxd.test", "--nexthop", self.nexthop] + files,
+                           capture_output=True, text=True, env=dict(os.environ), timeout=60)
+        self.assertEqual(r.returncode, 69, r.stderr)
+        rows = [json.loads(l) for l in r.stdout.splitlines()]
+        self.assertEqual(sorted((x["message"], x["address"], x["action"]) for x in rows),
+                         sorted((f, a, act) for f in files
+                                for a, act in (("ok@mxd.test", "delivered"), ("gone@mxd.test", "bounced"))))
+        sent = sorted(self.fault.data())
+        self.assertEqual(sent, sorted(open(f, "rb").read() for f in files))
+
     def test_queue_manager_loop(self):
         queue = os.path.join(self.dir, "queue")
         os.makedirs(queue)

@@ -87,59 +87,84 @@ def may_deliver(phase, fault):
     return False
 
 
+def matrix_service(procs, workdir):
+    """A delivery-svc for the matrix, and the per-phase parts of the fault
+    servers' scripts (STARTTLS and AUTH are offered only where their phase
+    is tested)."""
+    timeouts = ["smtp_%s_timeout=%ds" % (t, TIMEOUT)
+                for t in ("helo", "mail", "rcpt", "data_init", "data_xfer", "data_done", "quit")]
+    pki = Pki(workdir)
+    cert, key = pki.server("fault", ["fault.mx"])
+    passwords = os.path.join(workdir, "sasl_passwd")
+    with open(passwords, "w") as f:
+        f.write("fault.mx  user:secret\n")
+    svc = DeliverySvc(procs, workdir, timeouts + [
+        "smtp_connection_cache_on_demand=no", "smtp_starttls_timeout=%ds" % TIMEOUT,
+        "smtp_tls_security_level=may", "smtp_sasl_auth_enable=yes", "smtp_sasl_password_maps=texthash:" + passwords,
+        "smtp_sasl_security_options=noanonymous"])
+    extra = {"STARTTLS": {"tls": {"cert": cert, "key": key},
+                          "ehlo": ["250-fault.test", "250-PIPELINING", "250 STARTTLS"]},
+             "AUTH": {"ehlo": ["250-fault.test", "250-PIPELINING", "250 AUTH PLAIN"]}}
+    return svc, extra
+
+
+def matrix_cases():
+    """Every (phase, fault) pair the matrix runs."""
+    return [(phase, fault) for phase in PHASES for fault in FAULTS
+            if phase != "BODY" or fault in BODY_FAULTS]
+
+
+def case_script(phase, fault, extra):
+    script = dict(extra.get(phase, {}))
+    script[phase] = {"reply": POSITIVE[phase] + EIGHT_BIT_TEXT} if fault == "8bit-ok" else FAULTS[fault]
+    return script
+
+
+def check_case(test, phase, fault, outcomes):
+    """One outcome per recipient; "delivered" only where the server accepted
+    the message; every other reason names the server and the phase."""
+    test.assertEqual(len(outcomes), 2)
+    if fault == "8bit-ok":  # a positive reply is positive, whatever its text
+        test.assertEqual([o.action for o in outcomes], [DELIVERED, DELIVERED], outcomes)
+    for o in outcomes:
+        if fault in SHOWN and o.action != DELIVERED:
+            test.assertIn(SHOWN[fault], o.reason)
+        if o.action == DELIVERED:
+            test.assertTrue(may_deliver(phase, fault), o.reason)
+            test.assertEqual(o.smtp_code // 100, 2)
+            continue
+        test.assertNotEqual(fault, "split", o.reason)  # a slow good reply is still good
+        test.assertIn("fault.mx[127.0.0.1]", o.reason)
+        words = PHASES[phase]
+        test.assertTrue(any(w in o.reason for w in words), "%s: %s" % (words, o.reason))
+
+
+def check_body_fault(test, server, message):
+    """The fault came while the content was on its way."""
+    faults = [e for e in server.new_events() if e["event"] == "body_fault"]
+    test.assertEqual(len(faults), 1)
+    test.assertLess(faults[0]["received"], len(message))
+
+
 class FaultMatrix(unittest.TestCase):
     def test_every_phase_every_fault(self):
         procs = Processes()
         workdir = tempdir(self)
         self.addCleanup(procs.stop_all)
-        timeouts = ["smtp_%s_timeout=%ds" % (t, TIMEOUT)
-                    for t in ("helo", "mail", "rcpt", "data_init", "data_xfer", "data_done", "quit")]
-        pki = Pki(workdir)
-        cert, key = pki.server("fault", ["fault.mx"])
-        passwords = os.path.join(workdir, "sasl_passwd")
-        with open(passwords, "w") as f:
-            f.write("fault.mx  user:secret\n")
-        svc = DeliverySvc(procs, workdir, timeouts + [
-            "smtp_connection_cache_on_demand=no", "smtp_starttls_timeout=%ds" % TIMEOUT,
-            "smtp_tls_security_level=may", "smtp_sasl_auth_enable=yes", "smtp_sasl_password_maps=texthash:" + passwords,
-            "smtp_sasl_security_options=noanonymous"])
-        # STARTTLS and AUTH are offered only where their phase is tested.
-        extra = {"STARTTLS": {"tls": {"cert": cert, "key": key},
-                              "ehlo": ["250-fault.test", "250-PIPELINING", "250 STARTTLS"]},
-                 "AUTH": {"ehlo": ["250-fault.test", "250-PIPELINING", "250 AUTH PLAIN"]}}
+        svc, extra = matrix_service(procs, workdir)
         cases = 0
-        for phase, words in PHASES.items():
-            for fault, rule in FAULTS.items():
-                if phase == "BODY" and fault not in BODY_FAULTS:
-                    continue
-                with self.subTest(phase=phase, fault=fault):
-                    script = dict(extra.get(phase, {}))
-                    if fault == "8bit-ok":
-                        rule = {"reply": POSITIVE[phase] + EIGHT_BIT_TEXT}
-                    script[phase] = rule
-                    server = FaultServer(procs, workdir, script)
-                    # The password is the next hop's (fault.mx), as configured.
-                    resp = svc.deliver(BIG_MESSAGE if phase == "BODY" else MESSAGE, ["a@mxd.test", "b@mxd.test"],
-                                       server.port, host="fault.mx", nexthop="fault.mx", timeout=30)
-                    if phase == "BODY":  # the fault came while the content was on its way
-                        faults = [e for e in server.new_events() if e["event"] == "body_fault"]
-                        self.assertEqual(len(faults), 1)
-                        self.assertLess(faults[0]["received"], len(BIG_MESSAGE))
-                    procs.stop(server.proc)
-                    self.assertEqual(len(resp.outcomes), 2)
-                    if fault == "8bit-ok":  # a positive reply is positive, whatever its text
-                        self.assertEqual([o.action for o in resp.outcomes], [DELIVERED, DELIVERED], resp)
-                    for o in resp.outcomes:
-                        if fault in SHOWN and o.action != DELIVERED:
-                            self.assertIn(SHOWN[fault], o.reason)
-                        if o.action == DELIVERED:
-                            self.assertTrue(may_deliver(phase, fault), o.reason)
-                            self.assertEqual(o.smtp_code // 100, 2)
-                            continue
-                        self.assertNotEqual(fault, "split", o.reason)  # a slow good reply is still good
-                        self.assertIn("fault.mx[127.0.0.1]", o.reason)
-                        self.assertTrue(any(w in o.reason for w in words), "%s: %s" % (words, o.reason))
-                    cases += 1
+        for phase, fault in matrix_cases():
+            with self.subTest(phase=phase, fault=fault):
+                server = FaultServer(procs, workdir, case_script(phase, fault, extra))
+                # The password is the next hop's (fault.mx), as configured.
+                message = BIG_MESSAGE if phase == "BODY" else MESSAGE
+                resp = svc.deliver(message, ["a@mxd.test", "b@mxd.test"], server.port, host="fault.mx",
+                                   nexthop="fault.mx", timeout=30)
+                if phase == "BODY":
+                    check_body_fault(self, server, message)
+                procs.stop(server.proc)
+                check_case(self, phase, fault, resp.outcomes)
+                cases += 1
         self.assertEqual(cases, (len(PHASES) - 1) * len(FAULTS) + len(BODY_FAULTS))
         # Still serving after all that.
         healthy = FaultServer(procs, workdir, {})

@@ -1,0 +1,180 @@
+#include "delivery-svc/grpc/message_delivery.h"
+
+#include <utility>
+
+#include "absl/strings/str_cat.h"
+#include "absl/time/clock.h"
+#include "common/grpc/route_signature_proto.h"
+#include "common/log/json_log.h"
+#include "common/text/printable.h"
+#include "delivery-svc/grpc/deliver_request.h"
+#include "delivery-svc/grpc/deliver_response.h"
+
+namespace mxd {
+namespace {
+
+constexpr char kShuttingDown[] = "delivery-svc is shutting down; delivery deferred";
+constexpr char kCancelled[] = "the caller cancelled the delivery or its deadline expired; delivery deferred";
+
+absl::Status CancelledByCaller() { return absl::CancelledError("cancelled by the caller"); }
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<MessageDelivery>> MessageDelivery::Create(
+    DeliveryResources* resources, std::shared_ptr<const DeliverySettings> settings, absl::Time deadline,
+    std::string caller) {
+  const size_t limit = settings->pending_request_limit;
+  if (resources->messages.fetch_add(1) + 1 > limit) {
+    resources->messages.fetch_sub(1);
+    return absl::ResourceExhaustedError(
+        absl::StrCat("more than delivery_pending_request_limit = ", limit, " deliveries in progress"));
+  }
+  return std::shared_ptr<MessageDelivery>(
+      new MessageDelivery(resources, std::move(settings), deadline, std::move(caller)));
+}
+
+MessageDelivery::~MessageDelivery() {
+  spool_.reset();
+  ReleaseLimits();
+}
+
+void MessageDelivery::ReleaseLimits() {
+  resources_->spool_reserved.fetch_sub(std::exchange(spool_reservation_, 0));
+  if (!std::exchange(released_, true)) resources_->messages.fetch_sub(1);
+}
+
+bool MessageDelivery::ReserveSpool(uint64_t bytes) {
+  const uint64_t limit = settings_->spool_size_limit;
+  uint64_t in_use = resources_->spool_reserved.load();
+  do {
+    if (limit > 0 && in_use + bytes > limit) return false;
+  } while (!resources_->spool_reserved.compare_exchange_weak(in_use, in_use + bytes));
+  spool_reservation_ = bytes;
+  return true;
+}
+
+absl::Status MessageDelivery::Begin(v1::Envelope envelope) {
+  envelope_ = std::move(envelope);
+  if (absl::Status s = CheckEnvelope(envelope_, settings_->message_size_limit, &bad_recipients_); !s.ok()) {
+    return s;
+  }
+  if (settings_->route_key) {
+    // Before anything is spooled or connected: routes only as resolver-svc gave them.
+    absl::Status s = CheckRouteSignature(*settings_->route_key, envelope_, absl::Now());
+    if (!s.ok()) {
+      LogWarning("route_signature_refused", {{"caller", caller_},
+                                             {"queue_id", ValidUtf8(envelope_.queue_id())},
+                                             {"nexthop", ValidUtf8(envelope_.nexthop())},
+                                             {"error", s.message()}});
+      return absl::PermissionDeniedError(s.message());
+    }
+  }
+  if (!ReserveSpool(envelope_.message_size())) {
+    return absl::ResourceExhaustedError(
+        absl::StrCat("delivery_spool_size_limit = ", settings_->spool_size_limit, " bytes reached (",
+                     resources_->spool_reserved.load(), " bytes of messages in progress, this one ",
+                     envelope_.message_size(), "); nothing was written"));
+  }
+  auto spool = MessageSpool::Create(settings_->Spool(), envelope_.message_size());
+  if (!spool.ok()) return absl::UnavailableError(spool.status().message());
+  spool_ = *std::move(spool);
+  return absl::OkStatus();
+}
+
+absl::Status MessageDelivery::Append(absl::string_view content) {
+  if (spool_->size() + content.size() > envelope_.message_size()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "the stream carries more than the declared message_size of ", envelope_.message_size(), " octets"));
+  }
+  if (absl::Status s = spool_->Append(content); !s.ok()) return absl::UnavailableError(s.message());
+  return absl::OkStatus();
+}
+
+absl::Status MessageDelivery::Finish(AnswerFn answer) {
+  if (spool_->size() != envelope_.message_size()) {
+    return absl::InvalidArgumentError(absl::StrCat("the stream ended after ", spool_->size(), " of ",
+                                                   envelope_.message_size(),
+                                                   " declared octets; nothing was sent"));
+  }
+  if (cancelled()) return CancelledByCaller();
+  // The envelope in the engine's terms; the conversion scan here, not on
+  // the event loop.
+  job_ = JobFromEnvelope(envelope_, std::move(bad_recipients_), spool_->saw_8bit(), deadline_);
+  job_.msg.content = spool_.get();
+  PlanJob(*settings_, absl::Now(), &job_);
+  ScanForConversion(settings_->session, &job_);
+  answer_ = std::move(answer);
+  std::shared_ptr<MessageDelivery> self = shared_from_this();
+  if (job_.msg.recipients.empty()) {  // every address was malformed: nothing to send
+    resources_->loop->Post([self] { self->Report({}); });
+    return absl::OkStatus();
+  }
+  resources_->loop->Post([self] {
+    if (self->cancelled()) return self->LoopDone(CancelledByCaller());
+    const std::string key = self->job_.Destination();
+    self->waiting_ = true;
+    self->ticket_ = self->resources_->limiter->Acquire(key, [self, key] {
+      self->waiting_ = false;
+      self->StartDelivery(key);
+    });
+  });
+  return absl::OkStatus();
+}
+
+void MessageDelivery::Cancel() {
+  MarkCancelled();
+  if (attempt_) {
+    attempt_->Cancel(kCancelled);
+  } else if (waiting_ && resources_->limiter->Cancel(ticket_)) {
+    waiting_ = false;
+    LoopDone(CancelledByCaller());  // leaves the queue now: its spool and request slot go too
+  }
+}
+
+void MessageDelivery::Abandon() {
+  if (attempt_) attempt_->Abandon(kShuttingDown);
+}
+
+void MessageDelivery::StartDelivery(const std::string& key) {
+  key_ = key;
+  holding_slot_ = true;
+  if (cancelled()) return LoopDone(CancelledByCaller());
+  resources_->running.insert(this);
+  attempt_ = std::make_unique<DeliveryAttempt>(resources_->loop, settings_.get(), resources_->cache, key,
+                                               job_.routes, &job_.msg, deadline_);
+  attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
+  // Started after SIGTERM (it was waiting for a slot): defer it now.
+  if (resources_->draining) attempt_->Abandon(kShuttingDown);
+}
+
+// One outcome per envelope recipient, in envelope order (the malformed
+// addresses bounced, the others as the delivery decided them), logged.
+void MessageDelivery::Report(DeliveryResult result) {
+  std::vector<RecipientOutcome> outcomes =
+      FinishJob(job_, key_.empty() ? job_.nexthop : key_, absl::Now() - start_, std::move(result.outcomes));
+  v1::DeliverResponse response;
+  AppendOutcomes(job_.recipients, outcomes, result.transcript, &response);
+  LoopDone(absl::OkStatus(), std::move(response));
+}
+
+void MessageDelivery::LoopDone(absl::Status status, v1::DeliverResponse response) {
+  if (loop_done_) return;
+  loop_done_ = true;
+  resources_->running.erase(this);
+  if (holding_slot_) resources_->limiter->Release(key_);
+  const bool smtp_started = attempt_ != nullptr;
+  resources_->loop->DeleteSoon(std::move(attempt_));  // we may be inside its callback
+  // Once the attempt is gone (posted tasks run in order), the spool and its
+  // share of delivery_spool_size_limit and delivery_pending_request_limit go
+  // back before the caller hears the answer: its next message finds them
+  // free.
+  resources_->loop->Post([self = shared_from_this(), status = std::move(status), smtp_started,
+                          response = std::move(response)]() mutable {
+    self->spool_.reset();
+    self->ReleaseLimits();
+    AnswerFn answer = std::move(self->answer_);
+    answer(Answer{std::move(status), smtp_started, std::move(response)});
+  });
+}
+
+}  // namespace mxd

@@ -1,0 +1,133 @@
+// One message on its way through delivery-svc, whichever call brought it
+// (a Deliver call, or one message of a DeliverStream): the envelope's
+// checks, the spool, a concurrency slot, the delivery attempt and the
+// answer. The calls (delivery_service.cc, deliver_stream.cc) only move
+// requests and answers; no gRPC types here.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/container/flat_hash_set.h"
+#include "absl/functional/any_invocable.h"
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "common/net/event_loop.h"
+#include "delivery-svc/engine/concurrency_limiter.h"
+#include "delivery-svc/engine/connection_cache.h"
+#include "delivery-svc/engine/delivery_attempt.h"
+#include "delivery-svc/engine/delivery_job.h"
+#include "delivery-svc/engine/delivery_settings.h"
+#include "delivery-svc/engine/message_spool.h"
+#include "mxd/v1/delivery.pb.h"
+
+namespace mxd {
+
+class MessageDelivery;
+
+// What every message in the process shares: the event loop and what
+// belongs to its thread, and the counters behind the request limits.
+struct DeliveryResources {
+  EventLoop* loop = nullptr;
+  ConcurrencyLimiter* limiter = nullptr;  // loop thread
+  ConnectionCache* cache = nullptr;       // loop thread
+  // Messages accepted and not yet answered (delivery_pending_request_limit).
+  std::atomic<size_t> messages{0};
+  // Bytes of spool the messages in progress may fill (their declared
+  // message_size): delivery_spool_size_limit is checked against it before
+  // anything is written.
+  std::atomic<uint64_t> spool_reserved{0};
+  // Loop thread: after SIGTERM; the deliveries running.
+  bool draining = false;
+  absl::flat_hash_set<MessageDelivery*> running;
+};
+
+class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
+ public:
+  // The one answer for the message. `status` OK: `response` holds one
+  // outcome per recipient. Otherwise the message's failure;
+  // `smtp_may_have_started` false means nothing went out over SMTP.
+  struct Answer {
+    absl::Status status;
+    bool smtp_may_have_started = false;
+    v1::DeliverResponse response;
+  };
+  using AnswerFn = absl::AnyInvocable<void(Answer)>;
+
+  // Counts against delivery_pending_request_limit for its whole life:
+  // RESOURCE_EXHAUSTED when that is reached. `caller` names the peer in
+  // log lines; `deadline` is the caller's (InfiniteFuture for none).
+  static absl::StatusOr<std::shared_ptr<MessageDelivery>> Create(
+      DeliveryResources* resources, std::shared_ptr<const DeliverySettings> settings, absl::Time deadline,
+      std::string caller);
+  ~MessageDelivery();
+  MessageDelivery(const MessageDelivery&) = delete;
+  MessageDelivery& operator=(const MessageDelivery&) = delete;
+
+  // The receiving thread, in this order: the envelope (checked, its routes'
+  // signature too, and its spool reserved), the content in pieces, then
+  // Finish. An error from any of them is the message's answer: nothing
+  // was sent, and the caller discards the object.
+  absl::Status Begin(v1::Envelope envelope);
+  absl::Status Append(absl::string_view content);
+  // The content is complete: the delivery goes to the event loop, and
+  // `answer` is called there exactly once (unless an error is returned).
+  absl::Status Finish(AnswerFn answer);
+
+  // Loop thread. Cancel: a message waiting for a slot is answered
+  // CANCELLED at once; a running delivery defers what the server has not
+  // yet accepted and answers with its outcomes. Abandon: the service is
+  // going away (the same, with that reason).
+  void Cancel();
+  void Abandon();
+  // Loop thread: SMTP traffic may have carried the message.
+  bool smtp_started() const { return attempt_ != nullptr; }
+  // Any thread: Cancel was called (or MarkCancelled, before Finish).
+  void MarkCancelled() { cancelled_.store(true); }
+  bool cancelled() const { return cancelled_.load(); }
+
+  // The receiving thread: the content so far, and what the envelope declared.
+  uint64_t received() const { return spool_ ? spool_->size() : 0; }
+  uint64_t declared() const { return envelope_.message_size(); }
+
+ private:
+  MessageDelivery(DeliveryResources* resources, std::shared_ptr<const DeliverySettings> settings,
+                  absl::Time deadline, std::string caller)
+      : resources_(resources),
+        settings_(std::move(settings)),
+        deadline_(deadline),
+        caller_(std::move(caller)),
+        start_(absl::Now()) {}
+  bool ReserveSpool(uint64_t bytes);
+  void ReleaseLimits();
+  void StartDelivery(const std::string& key);
+  void Report(DeliveryResult result);
+  void LoopDone(absl::Status status, v1::DeliverResponse response = v1::DeliverResponse());
+
+  DeliveryResources* resources_;
+  std::shared_ptr<const DeliverySettings> settings_;  // as when it came: a reload does not change it
+  absl::Time deadline_;
+  std::string caller_;
+  absl::Time start_;
+  v1::Envelope envelope_;
+  std::vector<std::string> bad_recipients_;  // CheckEnvelope's, until Finish moves it into job_
+  std::unique_ptr<MessageSpool> spool_;
+  uint64_t spool_reservation_ = 0;  // of resources_->spool_reserved, given back with the spool
+  bool released_ = false;           // resources_->messages given back
+  std::atomic<bool> cancelled_{false};
+  // Loop thread, from Finish on.
+  AnswerFn answer_;
+  DeliveryJob job_;
+  std::unique_ptr<DeliveryAttempt> attempt_;
+  std::string key_;
+  bool holding_slot_ = false;
+  bool waiting_ = false;  // for a concurrency slot
+  uint64_t ticket_ = 0;   // the limiter's, while waiting
+  bool loop_done_ = false;
+};
+
+}  // namespace mxd
