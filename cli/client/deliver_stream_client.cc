@@ -2,14 +2,15 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <condition_variable>
 #include <deque>
+#include <mutex>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "cli/client/deliver_proto.h"
 #include "cli/client/grpc_channel.h"
 #include "common/grpc/delivery_metadata.h"
@@ -26,7 +27,7 @@ class DeliverStreamClient::Reactor final
   Reactor(const std::string& target, const ChannelSecurity& security, size_t window) : window_(window) {
     auto channel = MakeChannel(target, security);
     if (!channel.ok()) {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       final_status_ = channel.status();
       broken_ = done_ = true;
       return;
@@ -42,7 +43,7 @@ class DeliverStreamClient::Reactor final
   void Send(const DeliverEnvelope& envelope, std::string content, absl::Duration timeout, Callback done) {
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (!broken_ && !closing_) {
         waiting_.push_back({envelope, std::move(content), timeout, std::move(done)});
         next = Decide();
@@ -60,12 +61,13 @@ class DeliverStreamClient::Reactor final
   absl::Status Close() {
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       closing_ = true;
       next = Decide();
     }
     Perform(next);
-    absl::MutexLock lock(&mu_, absl::Condition(&done_));
+    std::unique_lock<std::mutex> lock(mu_);
+    finished_.wait(lock, [this] { return done_; });
     return final_status_;
   }
 
@@ -82,7 +84,7 @@ class DeliverStreamClient::Reactor final
     }
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (!ok) broken_ = true;  // OnDone tells how
       window_ = limit > 0 ? std::min(window_, limit) : window_;
       open_ = true;
@@ -94,7 +96,7 @@ class DeliverStreamClient::Reactor final
   void OnWriteDone(bool ok) override {
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       writes_.pop_front();
       writing_ = false;
       if (!ok) broken_ = true;  // the call is over: OnDone tells how
@@ -107,7 +109,7 @@ class DeliverStreamClient::Reactor final
     if (!ok) {
       Next next;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         broken_ = true;  // the service ended the call (after every answer, or not)
         next = Decide();
       }
@@ -119,7 +121,7 @@ class DeliverStreamClient::Reactor final
     size_t recipients = 0;
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       auto it = awaiting_.find(response.id());
       if (it == awaiting_.end()) return;  // not ours: nothing to tell anyone
       done = std::move(it->second.done);
@@ -142,7 +144,7 @@ class DeliverStreamClient::Reactor final
                                      : absl::Status(static_cast<absl::StatusCode>(status.error_code()),
                                                     status.error_message());
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       // Messages whose first request never went out reached nobody.
       absl::flat_hash_map<uint64_t, bool> unsent;
       for (const v1::StreamRequest& r : writes_) {
@@ -161,8 +163,9 @@ class DeliverStreamClient::Reactor final
                                                   nothing_sent ? "; nothing was sent" : ""));
       done(nothing_sent ? MarkNothingSent(s) : s);
     }
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     done_ = true;  // the last touch: Close may return and delete us
+    finished_.notify_all();
   }
 
  private:
@@ -185,7 +188,7 @@ class DeliverStreamClient::Reactor final
 
   // With mu_ held: messages into the window, the next write, the end of
   // the writes, the hold's release.
-  Next Decide() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Next Decide() {
     Next next;
     while (open_ && !broken_ && awaiting_.size() < window_ && !waiting_.empty()) {
       Pending p = std::move(waiting_.front());
@@ -234,20 +237,23 @@ class DeliverStreamClient::Reactor final
   std::unique_ptr<v1::Delivery::Stub> stub_;
   grpc::ClientContext context_;
   v1::StreamResponse response_;  // the read in progress
-  absl::Mutex mu_;
-  size_t window_ ABSL_GUARDED_BY(mu_);
-  uint64_t next_id_ ABSL_GUARDED_BY(mu_) = 1;
-  std::deque<Pending> waiting_ ABSL_GUARDED_BY(mu_);  // not yet in the window
-  absl::flat_hash_map<uint64_t, Awaiting> awaiting_ ABSL_GUARDED_BY(mu_);
-  std::deque<v1::StreamRequest> writes_ ABSL_GUARDED_BY(mu_);
-  bool open_ ABSL_GUARDED_BY(mu_) = false;  // the service's initial metadata arrived
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool closing_ ABSL_GUARDED_BY(mu_) = false;
-  bool writes_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool hold_removed_ ABSL_GUARDED_BY(mu_) = false;
-  bool broken_ ABSL_GUARDED_BY(mu_) = false;
-  bool done_ ABSL_GUARDED_BY(mu_) = false;
-  absl::Status final_status_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built for
+  // ThreadSanitizer, which then cannot see absl::Mutex ordering.
+  std::mutex mu_;
+  std::condition_variable finished_;  // done_
+  size_t window_;
+  uint64_t next_id_ = 1;
+  std::deque<Pending> waiting_;  // not yet in the window
+  absl::flat_hash_map<uint64_t, Awaiting> awaiting_;
+  std::deque<v1::StreamRequest> writes_;
+  bool open_ = false;  // the service's initial metadata arrived
+  bool writing_ = false;
+  bool closing_ = false;
+  bool writes_done_ = false;
+  bool hold_removed_ = false;
+  bool broken_ = false;
+  bool done_ = false;
+  absl::Status final_status_;
 };
 
 DeliverStreamClient::DeliverStreamClient(const std::string& target, const ChannelSecurity& security,

@@ -10,13 +10,13 @@
 // what one stream makes the service hold stays bounded.
 #include <deque>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <utility>
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
 #include "absl/strings/str_cat.h"
-#include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "common/grpc/tsan_handoff.h"
 #include "delivery-svc/grpc/delivery_service.h"
@@ -57,7 +57,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     if (!ok) {  // the caller has sent everything (or is gone)
       Next next;
       {
-        absl::MutexLock lock(&mu_);
+        std::lock_guard<std::mutex> lock(mu_);
         reads_done_ = true;
         EndReception();
         next = Decide();
@@ -67,7 +67,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     Take(&request_);
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       next = Decide();
       if (reads_done_ || next.finish) {
         // stopped on a protocol error, or over
@@ -84,7 +84,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     MXD_TSAN_ACQUIRE(this);
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       outbox_.pop_front();
       writing_ = false;
       if (!ok) write_failed_ = true;  // the caller is gone: OnCancel follows
@@ -105,7 +105,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     std::vector<std::shared_ptr<MessageDelivery>> running;
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       cancelled_ = true;
       for (auto& [id, m] : messages_) {
         m.delivery->MarkCancelled();
@@ -138,7 +138,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     std::shared_ptr<MessageDelivery> delivery;
     bool delivering = false;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       if (auto it = messages_.find(id); it != messages_.end()) {
         delivery = it->second.delivery;
         delivering = it->second.delivering;
@@ -173,7 +173,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     }
     if (!req->last()) return;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       messages_[id].delivering = true;
       refs_.fetch_add(1);  // the loop's, until the answer
     }
@@ -198,7 +198,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     {
       // The response being written is no longer counted: the caller may
       // have read it (and sent the next message) before OnWriteDone.
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       awaiting = messages_.size() + outbox_.size() - (writing_ ? 1 : 0);
     }
     if (awaiting >= settings_->stream_message_limit) {
@@ -228,7 +228,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
       Answer(id, Failure(id, s, true));
       return nullptr;
     }
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     if (cancelled_) return nullptr;  // dropped: no answer reaches a cancelled call
     messages_[id] = InFlight{*delivery, false};
     return *delivery;
@@ -238,7 +238,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
   void Answer(uint64_t id, v1::StreamResponse response) {
     Next next;
     {
-      absl::MutexLock lock(&mu_);
+      std::lock_guard<std::mutex> lock(mu_);
       messages_.erase(id);
       if (!finished_ && !cancelled_ && !write_failed_) outbox_.push_back(std::move(response));
       next = Decide();
@@ -247,7 +247,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
   }
 
   void StopReading(grpc::Status status) {
-    absl::MutexLock lock(&mu_);
+    std::lock_guard<std::mutex> lock(mu_);
     reads_done_ = true;
     if (!finish_status_) finish_status_ = std::move(status);
     EndReception();
@@ -255,7 +255,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
 
   // Nothing more will be read: messages whose content is incomplete can
   // never be delivered, and are answered so (nothing was sent).
-  void EndReception() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  void EndReception() {
     for (auto it = messages_.begin(); it != messages_.end();) {
       if (it->second.delivering) {
         ++it;
@@ -283,7 +283,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
 
   // With mu_ held: the next write, or the end of the call once every
   // message was answered (at once after a cancellation).
-  Next Decide() ABSL_EXCLUSIVE_LOCKS_REQUIRED(mu_) {
+  Next Decide() {
     Next next;
     if (finished_ || writing_) return next;
     if (!outbox_.empty() && !cancelled_ && !write_failed_) {
@@ -321,17 +321,19 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
   absl::Time deadline_;                               // the stream's
   std::string caller_;
   v1::StreamRequest request_;  // the read in progress (one at a time)
-  absl::Mutex mu_;
-  absl::flat_hash_map<uint64_t, InFlight> messages_ ABSL_GUARDED_BY(mu_);
+  // std::mutex rather than absl::Mutex: Debian's Abseil is not built for
+  // ThreadSanitizer, which then cannot see absl::Mutex ordering.
+  std::mutex mu_;
+  absl::flat_hash_map<uint64_t, InFlight> messages_;
   // Responses not yet written; the front is being written while writing_.
-  std::deque<v1::StreamResponse> outbox_ ABSL_GUARDED_BY(mu_);
-  bool writing_ ABSL_GUARDED_BY(mu_) = false;
-  bool read_paused_ ABSL_GUARDED_BY(mu_) = false;
-  bool reads_done_ ABSL_GUARDED_BY(mu_) = false;
-  bool cancelled_ ABSL_GUARDED_BY(mu_) = false;
-  bool write_failed_ ABSL_GUARDED_BY(mu_) = false;
-  bool finished_ ABSL_GUARDED_BY(mu_) = false;
-  std::optional<grpc::Status> finish_status_ ABSL_GUARDED_BY(mu_);
+  std::deque<v1::StreamResponse> outbox_;
+  bool writing_ = false;
+  bool read_paused_ = false;
+  bool reads_done_ = false;
+  bool cancelled_ = false;
+  bool write_failed_ = false;
+  bool finished_ = false;
+  std::optional<grpc::Status> finish_status_;
   std::atomic<int> refs_{1};  // gRPC's reference, released in OnDone
 };
 
