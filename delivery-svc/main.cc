@@ -2,20 +2,16 @@
 // per recipient, the way Postfix's smtp(8) decides them.
 #include <sysexits.h>
 
-#include <thread>
-
 #include "absl/strings/str_cat.h"
 #include "common/cli/default_endpoints.h"
 #include "common/cli/service_command_line.h"
 #include "common/config/config_reader.h"
 #include "common/grpc/server_runner.h"
 #include "common/log/json_log.h"
-#include "common/net/event_loop.h"
 #include "common/net/open_file_limit.h"
 #include "common/sandbox/sandbox.h"
-#include "delivery-svc/engine/concurrency_limiter.h"
-#include "delivery-svc/engine/connection_cache.h"
 #include "delivery-svc/engine/delivery_settings.h"
+#include "delivery-svc/engine/event_loops.h"
 #include "delivery-svc/engine/message_spool.h"
 #include "delivery-svc/grpc/delivery_reload.h"
 #include "delivery-svc/grpc/delivery_service.h"
@@ -70,18 +66,14 @@ int main(int argc, char** argv) {
   mxd::ServerOptions server =
       mxd::ServerOptionsFor("delivery-svc", *cmd, cmd->sandbox, {settings->spool_directory});
 
-  mxd::EventLoop loop;
-  mxd::ConcurrencyLimiter limiter(settings->concurrency_limit, settings->session_limit);
-  mxd::ConnectionCache cache(&loop, settings->connection_cache, settings->cache_time_limit,
-                             settings->reuse_time_limit);
-  mxd::DeliveryService service(&loop, std::make_shared<const mxd::DeliverySettings>(*std::move(settings)),
-                               &limiter, &cache);
-  std::thread loop_thread([&loop] { loop.Run(); });
+  mxd::EventLoops loops(settings->event_loops, *settings);
+  mxd::DeliveryService service(&loops, std::make_shared<const mxd::DeliverySettings>(*std::move(settings)));
+  loops.Start();
 
   server.services = {&service};
   service.SetCallerCheck(server.caller_check);
   server.on_draining = [&service](absl::Duration grace) { service.Drain(grace); };
-  server.on_shutdown = [&] { loop.Post([&cache] { cache.CloseAll(); }); };
+  server.on_shutdown = [&loops] { loops.CloseCachedConnections(); };
   if (cmd->sandbox) {
     server.after_start = [user = *sandbox_user, reads = server.read_only_opens] {
       return mxd::EnterSandbox(user, true, reads);
@@ -89,9 +81,8 @@ int main(int argc, char** argv) {
   } else {
     mxd::WarnNoSandbox("delivery-svc");
   }
-  server.on_reload = [&] { mxd::ReloadDelivery(**reader, &service, &loop, &limiter); };
+  server.on_reload = [&] { mxd::ReloadDelivery(**reader, &service, &loops); };
   int rc = mxd::RunGrpcServer(server);
-  loop.Stop();
-  loop_thread.join();
+  loops.Stop();
   return rc;
 }

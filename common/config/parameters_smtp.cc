@@ -257,6 +257,17 @@ const ParameterSpec kParameters[] = {
      .users = kDeliverySvc,
      .min = 16384,
      .max = std::numeric_limits<int64_t>::max()},
+    {.name = "delivery_event_loops",
+     .type = ParamType::kInt,
+     .default_value = "0",
+     .description = "How many event-loop threads run delivery-svc's SMTP sessions; 0 means one per CPU core. "
+                    "Each next hop belongs to one loop (by a hash of its name), which holds its sessions, "
+                    "its idle cached connections and its smtp_destination_concurrency_limit slots, so no "
+                    "lock is taken on a message's way; delivery_session_limit counts across all loops. "
+                    "Read at start only.",
+     .users = kDeliverySvc,
+     .min = 0,
+     .max = 256},
     {.name = "delivery_session_limit",
      .type = ParamType::kInt,
      .default_value = "1000",

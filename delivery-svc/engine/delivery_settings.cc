@@ -76,6 +76,7 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
   d.debug_peer_list = PeerList(c.GetList("debug_peer_list"));
   d.debug_peer_level = static_cast<int>(c.GetInt("debug_peer_level"));
   d.session_limit = static_cast<size_t>(c.GetInt("delivery_session_limit"));
+  d.event_loops = static_cast<size_t>(c.GetInt("delivery_event_loops"));
   d.reply_memory_limit = static_cast<size_t>(c.GetInt("delivery_reply_memory_limit"));
   d.reply_budget =
       previous != nullptr ? previous->reply_budget : std::make_shared<ByteBudget>(d.reply_memory_limit);

@@ -34,6 +34,7 @@ struct DeliverySettings {
   PeerList debug_peer_list;
   int debug_peer_level = 2;
   size_t session_limit = 1000;
+  size_t event_loops = 0;  // delivery_event_loops; 0: one per core
   // delivery_reply_memory_limit and delivery_memory_spool_size_limit: one
   // budget each for the process, kept across reloads (a reload changes
   // their limits: ApplyBudgetLimits).

@@ -115,7 +115,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
         finish_status_ = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller");
       next = Decide();
     }
-    for (auto& d : running) service_->resources()->loop->Post([d] { d->Cancel(); });
+    for (auto& d : running) d->PostToLoop([d] { d->Cancel(); });
     Perform(next);
   }
 
@@ -148,7 +148,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
       if (!delivery) return;  // answered already
       if (delivering) {
         delivery->MarkCancelled();
-        service_->resources()->loop->Post([delivery] { delivery->Cancel(); });
+        delivery->PostToLoop([delivery] { delivery->Cancel(); });
         return;
       }
       return Answer(id, Failure(id, absl::CancelledError("cancelled by the caller"), true));

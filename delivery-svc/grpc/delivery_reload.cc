@@ -25,12 +25,12 @@ const std::vector<absl::string_view> kReadOnce = {"smtp_tls_CAfile",
                                                   "smtp_sasl_auth_enable",
                                                   "delivery_spool_directory",
                                                   "grpc_tls_reload_interval",
-                                                  "grpc_unix_socket_group"};
+                                                  "grpc_unix_socket_group",
+                                                  "delivery_event_loops"};
 
 }  // namespace
 
-void ReloadDelivery(ConfigReader& reader, DeliveryService* service, EventLoop* loop,
-                    ConcurrencyLimiter* limiter) {
+void ReloadDelivery(ConfigReader& reader, DeliveryService* service, EventLoops* loops) {
   reader.Reload(
       "delivery-svc",
       [&](const ConfigSnapshot& next) {
@@ -42,7 +42,7 @@ void ReloadDelivery(ConfigReader& reader, DeliveryService* service, EventLoop* l
         fresh->WarnAboutUnverifiedCredentials();
         fresh->ApplyBudgetLimits();
         service->SetSettings(fresh);
-        loop->Post([limiter, fresh] { limiter->SetLimits(fresh->concurrency_limit, fresh->session_limit); });
+        loops->SetLimits(fresh->concurrency_limit, fresh->session_limit);
         return absl::OkStatus();
       },
       kReadOnce);

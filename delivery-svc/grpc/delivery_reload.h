@@ -4,14 +4,12 @@
 #pragma once
 
 #include "common/config/config_reader.h"
-#include "common/net/event_loop.h"
-#include "delivery-svc/engine/concurrency_limiter.h"
+#include "delivery-svc/engine/event_loops.h"
 #include "delivery-svc/grpc/delivery_service.h"
 
 namespace mxd {
 
 // Signal thread.
-void ReloadDelivery(ConfigReader& reader, DeliveryService* service, EventLoop* loop,
-                    ConcurrencyLimiter* limiter);
+void ReloadDelivery(ConfigReader& reader, DeliveryService* service, EventLoops* loops);
 
 }  // namespace mxd

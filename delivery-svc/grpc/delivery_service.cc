@@ -66,13 +66,15 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
     MXD_TSAN_ACQUIRE(this);
     cancelled_.store(true);
     if (!delivery_) return;
-    refs_.fetch_add(1);  // kept alive until the posted task ran
-    service_->resources()->loop->Post([this] {
+    delivery_->MarkCancelled();  // before its loop is chosen: Finish sees it
+    refs_.fetch_add(1);          // kept alive until the posted task ran
+    const bool posted = delivery_->PostToLoop([this] {
       const grpc::Status cancelled(grpc::StatusCode::CANCELLED, "cancelled by the caller");
       if (delivery_->smtp_started()) Reply(cancelled, /*smtp_may_have_started=*/true);
       delivery_->Cancel();
       Unref();
     });
+    if (!posted) Unref();
   }
 
   void OnDone() override {
@@ -141,20 +143,24 @@ grpc::Status ToGrpcStatus(const absl::Status& status) {
 }
 
 void DeliveryService::Drain(absl::Duration grace) {
-  resources_.loop->Post([this, grace] {
-    resources_.draining = true;
-    LogInfo("draining", {{"program", "delivery-svc"}},
-            {{"deliveries_in_progress", static_cast<double>(resources_.running.size())},
-             {"grace_seconds", absl::ToDoubleSeconds(grace)}});
-    if (resources_.running.empty()) return;
-    resources_.loop->AddTimer(grace, [this] { AbandonRunning(); });
-  });
+  LogInfo("draining", {{"program", "delivery-svc"}},
+          {{"deliveries_in_progress", static_cast<double>(resources_.messages.load())},
+           {"grace_seconds", absl::ToDoubleSeconds(grace)}});
+  for (size_t i = 0; i < resources_.loops->size(); ++i) {
+    EventLoop& loop = resources_.loops->at(i).loop;
+    loop.Post([this, i, grace, &loop] {
+      resources_.states[i].draining = true;
+      if (resources_.states[i].running.empty()) return;
+      loop.AddTimer(grace, [this, i] { AbandonRunning(i); });
+    });
+  }
 }
 
-void DeliveryService::AbandonRunning() {
+void DeliveryService::AbandonRunning(size_t loop) {
   // Copy: finishing a delivery removes it from `running`.
-  std::vector<MessageDelivery*> running(resources_.running.begin(), resources_.running.end());
-  for (MessageDelivery* d : running) d->Abandon();
+  const auto& running = resources_.states[loop].running;
+  std::vector<MessageDelivery*> copy(running.begin(), running.end());
+  for (MessageDelivery* d : copy) d->Abandon();
 }
 
 grpc::ServerReadReactor<v1::DeliverRequest>* DeliveryService::Deliver(grpc::CallbackServerContext* context,

@@ -12,10 +12,8 @@
 #include "common/config/settings_slot.h"
 #include "common/grpc/caller_check.h"
 #include "common/grpc/delivery_metadata.h"
-#include "common/net/event_loop.h"
-#include "delivery-svc/engine/concurrency_limiter.h"
-#include "delivery-svc/engine/connection_cache.h"
 #include "delivery-svc/engine/delivery_settings.h"
+#include "delivery-svc/engine/event_loops.h"
 #include "delivery-svc/grpc/message_delivery.h"
 #include "mxd/v1/delivery.grpc.pb.h"
 
@@ -23,14 +21,8 @@ namespace mxd {
 
 class DeliveryService final : public v1::Delivery::CallbackService {
  public:
-  // `limiter` and `cache` belong to `loop`'s thread.
-  DeliveryService(EventLoop* loop, std::shared_ptr<const DeliverySettings> settings,
-                  ConcurrencyLimiter* limiter, ConnectionCache* cache)
-      : settings_(std::move(settings)) {
-    resources_.loop = loop;
-    resources_.limiter = limiter;
-    resources_.cache = cache;
-  }
+  DeliveryService(EventLoops* loops, std::shared_ptr<const DeliverySettings> settings)
+      : settings_(std::move(settings)), resources_(loops) {}
 
   // The settings new messages get (a reload); messages in progress keep theirs.
   void SetSettings(std::shared_ptr<const DeliverySettings> settings) { settings_.Set(std::move(settings)); }
@@ -56,7 +48,7 @@ class DeliveryService final : public v1::Delivery::CallbackService {
   DeliveryResources* resources() { return &resources_; }
 
  private:
-  void AbandonRunning();
+  void AbandonRunning(size_t loop);
   SettingsSlot<DeliverySettings> settings_;
   std::shared_ptr<const CallerCheck> caller_check_;
   DeliveryResources resources_;

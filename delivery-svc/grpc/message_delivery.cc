@@ -104,16 +104,19 @@ absl::Status MessageDelivery::Finish(AnswerFn answer) {
   PlanJob(*settings_, absl::Now(), &job_);
   ScanForConversion(settings_->session, &job_);
   answer_ = std::move(answer);
+  // The next hop's loop; a cancellation from now on is posted there (and
+  // one that came before is seen just below or by the posted task).
+  loop_index_.store(static_cast<int>(resources_->loops->IndexFor(job_.Destination())));
   std::shared_ptr<MessageDelivery> self = shared_from_this();
   if (job_.msg.recipients.empty()) {  // every address was malformed: nothing to send
-    resources_->loop->Post([self] { self->Report({}); });
+    loop().loop.Post([self] { self->Report({}); });
     return absl::OkStatus();
   }
-  resources_->loop->Post([self] {
+  loop().loop.Post([self] {
     if (self->cancelled()) return self->LoopDone(CancelledByCaller());
     const std::string key = self->job_.Destination();
     self->waiting_ = true;
-    self->ticket_ = self->resources_->limiter->Acquire(key, [self, key] {
+    self->ticket_ = self->loop().limiter->Acquire(key, [self, key] {
       self->waiting_ = false;
       self->StartDelivery(key);
     });
@@ -121,11 +124,17 @@ absl::Status MessageDelivery::Finish(AnswerFn answer) {
   return absl::OkStatus();
 }
 
+bool MessageDelivery::PostToLoop(EventLoop::Task task) {
+  if (loop_index_.load() < 0) return false;
+  loop().loop.Post(std::move(task));
+  return true;
+}
+
 void MessageDelivery::Cancel() {
   MarkCancelled();
   if (attempt_) {
     attempt_->Cancel(kCancelled);
-  } else if (waiting_ && resources_->limiter->Cancel(ticket_)) {
+  } else if (waiting_ && loop().limiter->Cancel(ticket_)) {
     waiting_ = false;
     LoopDone(CancelledByCaller());  // leaves the queue now: its spool and request slot go too
   }
@@ -139,12 +148,12 @@ void MessageDelivery::StartDelivery(const std::string& key) {
   key_ = key;
   holding_slot_ = true;
   if (cancelled()) return LoopDone(CancelledByCaller());
-  resources_->running.insert(this);
-  attempt_ = std::make_unique<DeliveryAttempt>(resources_->loop, settings_.get(), resources_->cache, key,
+  state().running.insert(this);
+  attempt_ = std::make_unique<DeliveryAttempt>(&loop().loop, settings_.get(), loop().cache.get(), key,
                                                job_.routes, &job_.msg, deadline_);
   attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
   // Started after SIGTERM (it was waiting for a slot): defer it now.
-  if (resources_->draining) attempt_->Abandon(kShuttingDown);
+  if (state().draining) attempt_->Abandon(kShuttingDown);
 }
 
 // One outcome per envelope recipient, in envelope order (the malformed
@@ -160,16 +169,16 @@ void MessageDelivery::Report(DeliveryResult result) {
 void MessageDelivery::LoopDone(absl::Status status, v1::DeliverResponse response) {
   if (loop_done_) return;
   loop_done_ = true;
-  resources_->running.erase(this);
-  if (holding_slot_) resources_->limiter->Release(key_);
+  state().running.erase(this);
+  if (holding_slot_) loop().limiter->Release(key_);
   const bool smtp_started = attempt_ != nullptr;
-  resources_->loop->DeleteSoon(std::move(attempt_));  // we may be inside its callback
+  loop().loop.DeleteSoon(std::move(attempt_));  // we may be inside its callback
   // Once the attempt is gone (posted tasks run in order), the spool and its
   // share of delivery_spool_size_limit and delivery_pending_request_limit go
   // back before the caller hears the answer: its next message finds them
   // free.
-  resources_->loop->Post([self = shared_from_this(), status = std::move(status), smtp_started,
-                          response = std::move(response)]() mutable {
+  loop().loop.Post([self = shared_from_this(), status = std::move(status), smtp_started,
+                    response = std::move(response)]() mutable {
     self->spool_.reset();
     self->ReleaseLimits();
     AnswerFn answer = std::move(self->answer_);

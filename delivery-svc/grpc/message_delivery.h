@@ -17,11 +17,10 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "common/net/event_loop.h"
-#include "delivery-svc/engine/concurrency_limiter.h"
-#include "delivery-svc/engine/connection_cache.h"
 #include "delivery-svc/engine/delivery_attempt.h"
 #include "delivery-svc/engine/delivery_job.h"
 #include "delivery-svc/engine/delivery_settings.h"
+#include "delivery-svc/engine/event_loops.h"
 #include "delivery-svc/engine/message_spool.h"
 #include "mxd/v1/delivery.pb.h"
 
@@ -29,21 +28,23 @@ namespace mxd {
 
 class MessageDelivery;
 
-// What every message in the process shares: the event loop and what
-// belongs to its thread, and the counters behind the request limits.
+// What every message in the process shares: the event loops and what
+// belongs to their threads, and the counters behind the request limits.
 struct DeliveryResources {
-  EventLoop* loop = nullptr;
-  ConcurrencyLimiter* limiter = nullptr;  // loop thread
-  ConnectionCache* cache = nullptr;       // loop thread
+  explicit DeliveryResources(EventLoops* event_loops) : loops(event_loops), states(event_loops->size()) {}
+  EventLoops* loops;
+  // Per event loop, on its thread: after SIGTERM; the deliveries running.
+  struct LoopState {
+    bool draining = false;
+    absl::flat_hash_set<MessageDelivery*> running;
+  };
+  std::vector<LoopState> states;
   // Messages accepted and not yet answered (delivery_pending_request_limit).
   std::atomic<size_t> messages{0};
   // Bytes of spool the messages in progress may fill (their declared
   // message_size): delivery_spool_size_limit is checked against it before
   // anything is written.
   std::atomic<uint64_t> spool_reserved{0};
-  // Loop thread: after SIGTERM; the deliveries running.
-  bool draining = false;
-  absl::flat_hash_set<MessageDelivery*> running;
 };
 
 class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
@@ -78,6 +79,10 @@ class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
   // `answer` is called there exactly once (unless an error is returned).
   absl::Status Finish(AnswerFn answer);
 
+  // Any thread: runs `task` on the message's event loop (its next hop's),
+  // false (and `task` dropped) while Finish has not chosen it yet.
+  bool PostToLoop(EventLoop::Task task);
+
   // Loop thread. Cancel: a message waiting for a slot is answered
   // CANCELLED at once; a running delivery defers what the server has not
   // yet accepted and answers with its outcomes. Abandon: the service is
@@ -104,6 +109,11 @@ class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
         start_(absl::Now()) {}
   bool ReserveSpool(uint64_t bytes);
   void ReleaseLimits();
+  // Set once by Finish: its next hop's loop, and that loop's state.
+  EventLoops::Loop& loop() { return resources_->loops->at(static_cast<size_t>(loop_index_.load())); }
+  DeliveryResources::LoopState& state() {
+    return resources_->states[static_cast<size_t>(loop_index_.load())];
+  }
   void StartDelivery(const std::string& key);
   void Report(DeliveryResult result);
   void LoopDone(absl::Status status, v1::DeliverResponse response = v1::DeliverResponse());
@@ -119,6 +129,7 @@ class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
   uint64_t spool_reservation_ = 0;  // of resources_->spool_reserved, given back with the spool
   bool released_ = false;           // resources_->messages given back
   std::atomic<bool> cancelled_{false};
+  std::atomic<int> loop_index_{-1};  // of resources_->loops, from Finish on
   // Loop thread, from Finish on.
   AnswerFn answer_;
   DeliveryJob job_;

@@ -147,6 +147,42 @@ class ConcurrentDeliveries(ServicesTest):
         self.assertEqual(received(sink), 16 * 12 // 3)
 
 
+class SessionLimitAcrossLoops(ServicesTest):
+    """delivery_session_limit holds for the process, not per event loop:
+    12 next hops spread over 4 loops, 3 sessions at a time in all, and all
+    3 in use while work waits (a session ending on one loop starts a waiter
+    on another)."""
+
+    def test_the_total_counts_across_event_loops(self):
+        server = FaultServer(self.procs, self.dir, {"GREETING": {"delay": 0.4}})
+        svc = DeliverySvc(self.procs, self.dir, ["delivery_event_loops=4", "delivery_session_limit=3",
+                                                  "smtp_destination_concurrency_limit=10",
+                                                  "smtp_connection_cache_on_demand=no"])
+        results = {}
+
+        def deliver(n):
+            results[n] = svc.deliver(MESSAGE, ["a@mxd.test"], server.port, nexthop="d%d.test" % n, timeout=60)
+
+        threads = [threading.Thread(target=deliver, args=(n,)) for n in range(12)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        self.assertEqual(sorted(results), list(range(12)))
+        for r in results.values():
+            self.assertEqual(r.outcomes[0].action, DELIVERED, r)
+        # From a connection's arrival to its message's content, the session
+        # holds its place in the total: at most 3 such spans overlap.
+        open_now, most = set(), 0
+        for e in server.new_events():
+            if e["event"] == "connect":
+                open_now.add(e["conn"])
+                most = max(most, len(open_now))
+            elif e["event"] in ("data", "disconnect"):
+                open_now.discard(e["conn"])
+        self.assertEqual(most, 3)
+
+
 class ConcurrentResolves(ServicesTest):
     """Many callers resolving the same and different names: cache hits on
     gRPC threads, lookups merged on the event loop, and the request limit."""

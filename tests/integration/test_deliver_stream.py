@@ -3,6 +3,7 @@ fault server): many messages on one call, their parts interleaved, each
 answered exactly once with the same outcomes Deliver would give; bad
 messages, cancellations and the stream's limit harm only the message they
 concern; the whole fault matrix over one stream per phase."""
+import json
 import os
 import queue
 import subprocess
@@ -13,7 +14,7 @@ import grpc
 from google.protobuf import duration_pb2
 
 from delivery_harness import BIN, DELIVERED, DEFERRED, DeliverySvc, DeliveryTestBase, FaultServer, Processes, \
-    tempdir
+    free_port, tempdir
 from mxd.v1 import delivery_pb2
 from test_fault_matrix import BIG_MESSAGE, MESSAGE, case_script, check_body_fault, check_case, matrix_cases, \
     matrix_service, PHASES
@@ -272,22 +273,43 @@ class StreamFaultMatrix(unittest.TestCase):
 
 
 class StreamClientLibrary(unittest.TestCase):
-    """The C++ client library's DeliverStreamClient, through delivery_bench
-    --stream (it fails unless every message is answered "delivered")."""
+    """The C++ client library's DeliverStreamClient (stream_client_driver):
+    it asks for more in flight than the service allows and keeps to the
+    service's limit by itself; every message gets one callback before
+    Close returns; a refused message fails alone; a service that is down
+    fails every message with "nothing sent"."""
+
+    def drive(self, target, port, messages, size, window, bad_every=0):
+        r = subprocess.run([os.path.join(BIN, "stream_client_driver"), "--delivery", target, "--port", str(port),
+                            "--messages", str(messages), "--size", str(size), "--window", str(window),
+                            "--bad-every", str(bad_every)], capture_output=True, text=True, timeout=180)
+        self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        lines = [json.loads(l) for l in r.stdout.splitlines()]
+        return {l["n"]: l for l in lines if "n" in l}, lines[-1]["closed"]
 
     def test_many_messages_through_the_cpp_client(self):
         procs = Processes()
         workdir = tempdir(self)
         self.addCleanup(procs.stop_all)
         svc = DeliverySvc(procs, workdir, ["delivery_stream_message_limit=7"])
-        sink = FaultServer(procs, workdir, {})
-        for size in (1024, 100 * 1024):
-            r = subprocess.run([os.path.join(BIN, "delivery_bench"), "--delivery", svc.target, "--sink-port",
-                                str(sink.port), "--messages", "60", "--size", str(size), "--concurrency", "20",
-                                "--stream"], capture_output=True, text=True, timeout=120)
-            self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
-            self.assertEqual(r.stdout.split()[-1], "0", r.stdout)  # failed
-        self.assertEqual(len(sink.data()), 120)
+        server = FaultServer(procs, workdir, {})
+        for size, bad_every in ((1024, 10), (100 * 1024, 0)):
+            got, closed = self.drive(svc.target, server.port, 40, size, 20, bad_every)
+            self.assertEqual(closed, 0)
+            self.assertEqual(sorted(got), list(range(40)))
+            for n, answer in got.items():
+                if bad_every and n % bad_every == bad_every - 1:
+                    self.assertEqual((answer["code"], answer["nothing_sent"]), (INVALID, True), answer)
+                else:
+                    self.assertEqual((answer.get("action"), answer.get("outcomes")), ("delivered", 1), answer)
+        self.assertEqual(len(server.data()), 36 + 40)
+
+    def test_a_service_that_is_down(self):
+        got, closed = self.drive("127.0.0.1:%d" % free_port(), 25, 5, 100, 5)
+        self.assertEqual(closed, grpc.StatusCode.UNAVAILABLE.value[0])
+        self.assertEqual(sorted(got), list(range(5)))
+        for answer in got.values():
+            self.assertEqual((answer["code"], answer["nothing_sent"]), (grpc.StatusCode.UNAVAILABLE.value[0], True))
 
 
 if __name__ == "__main__":

@@ -78,5 +78,64 @@ TEST(ConcurrencyLimiter, CancelledWaiterLeavesTheQueue) {
   EXPECT_EQ(limiter.active(), 1u);
 }
 
+// Two event loops' limiters share delivery_session_limit: a session that
+// ends on one loop with nobody waiting there wakes the other, whose waiter
+// then starts; the total is never passed.
+TEST(ConcurrencyLimiter, LoopsShareTheSessionTotal) {
+  SessionLimit sessions(2);
+  int wakes_a = 0, wakes_b = 0;
+  ConcurrencyLimiter a(10, &sessions, [&wakes_a] { ++wakes_a; });
+  ConcurrencyLimiter b(10, &sessions, [&wakes_b] { ++wakes_b; });
+  std::vector<std::string> started;
+  auto add = [&started](ConcurrencyLimiter& l, const std::string& d) {
+    l.Acquire(d, [&started, d] { started.push_back(d); });
+  };
+  add(a, "a1");
+  add(a, "a2");
+  add(b, "b1");  // the total is reached: b1 waits
+  EXPECT_EQ(started, (std::vector<std::string>{"a1", "a2"}));
+  EXPECT_EQ(sessions.active(), 2u);
+  a.Release("a1");  // nobody waits on a: the room goes to b
+  EXPECT_EQ(wakes_a, 0);
+  EXPECT_EQ(wakes_b, 1);
+  EXPECT_EQ(sessions.active(), 1u);
+  b.Retry();  // what b's wake posts to b's loop
+  EXPECT_EQ(started.back(), "b1");
+  EXPECT_EQ(sessions.active(), 2u);
+  // A waiter of a's own takes a's slot first, without the total.
+  add(a, "a3");
+  add(b, "b2");
+  a.Release("a2");
+  EXPECT_EQ(started.back(), "a3");
+  EXPECT_EQ(wakes_b, 1);
+  EXPECT_EQ(sessions.active(), 2u);
+  EXPECT_EQ(b.waiting(), 1u);
+  // A reload that raises the total wakes b.
+  sessions.SetLimit(3);
+  EXPECT_EQ(wakes_b, 2);
+  b.Retry();
+  EXPECT_EQ(started.back(), "b2");
+  EXPECT_EQ(sessions.active(), 3u);
+}
+
+// A woken limiter whose room was taken meanwhile asks to be woken again.
+TEST(ConcurrencyLimiter, AWakeWithoutRoomWaitsAgain) {
+  SessionLimit sessions(1);
+  int wakes_b = 0;
+  ConcurrencyLimiter a(10, &sessions, [] {});
+  ConcurrencyLimiter b(10, &sessions, [&wakes_b] { ++wakes_b; });
+  std::vector<std::string> started;
+  a.Acquire("x", [&started] { started.push_back("x"); });
+  b.Acquire("y", [&started] { started.push_back("y"); });
+  a.Release("x");                                          // wakes b
+  a.Acquire("z", [&started] { started.push_back("z"); });  // but a takes the room first
+  b.Retry();
+  EXPECT_EQ(started, (std::vector<std::string>{"x", "z"}));
+  a.Release("z");  // b asked again: woken again
+  EXPECT_EQ(wakes_b, 2);
+  b.Retry();
+  EXPECT_EQ(started.back(), "y");
+}
+
 }  // namespace
 }  // namespace mxd
