@@ -71,9 +71,12 @@ void ConcurrencyLimiter::Release(const std::string& destination) {
   --active_total_;
   // The session's share of the total passes to our next waiter, if one
   // fits; otherwise back to the total, for the other loops.
+  // (Not when a reload lowered the total below what runs: then it goes
+  // back, and waiters start only once under.)
   auto w = NextEligible();
-  if (w != waiting_.end()) return Run(w);
+  if (w != waiting_.end() && !sessions_->over_limit()) return Run(w);
   sessions_->Give(me_);
+  Retry();
 }
 
 void ConcurrencyLimiter::Retry() {

@@ -35,6 +35,8 @@ class SessionLimit {
   void SetLimit(size_t limit);
 
   size_t active() const { return active_.load(); }
+  // More sessions run than the limit allows (a reload lowered it).
+  bool over_limit() const { return active_.load() > limit_.load(); }
 
  private:
   void Wake(size_t except);

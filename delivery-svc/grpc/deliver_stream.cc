@@ -69,7 +69,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     {
       std::lock_guard<std::mutex> lock(mu_);
       next = Decide();
-      if (reads_done_ || next.finish) {
+      if (reads_done_ || next.finish || finished_ || cancelled_ || write_failed_) {
         // stopped on a protocol error, or over
       } else if (outbox_.size() >= settings_->stream_message_limit) {
         read_paused_ = true;  // OnWriteDone reads on once the caller caught up
@@ -102,14 +102,21 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
   // accepted, and their outcomes reach the log only.
   void OnCancel() override {
     MXD_TSAN_ACQUIRE(this);
-    std::vector<std::shared_ptr<MessageDelivery>> running;
+    std::vector<std::shared_ptr<MessageDelivery>> running, dropped;
     Next next;
     {
       std::lock_guard<std::mutex> lock(mu_);
       cancelled_ = true;
-      for (auto& [id, m] : messages_) {
-        m.delivery->MarkCancelled();
-        if (m.delivering) running.push_back(m.delivery);
+      // Those still arriving give their spool and slots back now (outside
+      // the lock); the delivering ones answer, into the void.
+      for (auto it = messages_.begin(); it != messages_.end();) {
+        it->second.delivery->MarkCancelled();
+        if (it->second.delivering) {
+          running.push_back((it++)->second.delivery);
+        } else {
+          dropped.push_back(std::move(it->second.delivery));
+          messages_.erase(it++);
+        }
       }
       if (!finish_status_)
         finish_status_ = grpc::Status(grpc::StatusCode::CANCELLED, "cancelled by the caller");
@@ -147,6 +154,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     if (req->cancel()) {
       if (!delivery) return;  // answered already
       if (delivering) {
+        if (delivery->cancelled()) return;  // asked before: once is enough
         delivery->MarkCancelled();
         delivery->PostToLoop([delivery] { delivery->Cancel(); });
         return;
@@ -174,7 +182,9 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     if (!req->last()) return;
     {
       std::lock_guard<std::mutex> lock(mu_);
-      messages_[id].delivering = true;
+      auto it = messages_.find(id);
+      if (it == messages_.end()) return;  // dropped by a cancellation meanwhile
+      it->second.delivering = true;
       refs_.fetch_add(1);  // the loop's, until the answer
     }
     absl::Status s = delivery->Finish([this, id](MessageDelivery::Answer a) {
@@ -218,6 +228,10 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
         return nullptr;
       }
       deadline = std::min(deadline, absl::Now() + timeout);
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (cancelled_ || finished_) return nullptr;  // nobody to answer: nothing taken
     }
     auto delivery = MessageDelivery::Create(service_->resources(), settings_, deadline, caller_);
     if (!delivery.ok()) {

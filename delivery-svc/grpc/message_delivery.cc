@@ -151,9 +151,12 @@ void MessageDelivery::StartDelivery(const std::string& key) {
   state().running.insert(this);
   attempt_ = std::make_unique<DeliveryAttempt>(&loop().loop, settings_.get(), loop().cache.get(), key,
                                                job_.routes, &job_.msg, deadline_);
+  // Started after SIGTERM (it was waiting for a slot): deferred at once.
+  const bool draining = state().draining;
   attempt_->Start([this](DeliveryResult result) { Report(std::move(result)); });
-  // Started after SIGTERM (it was waiting for a slot): defer it now.
-  if (state().draining) attempt_->Abandon(kShuttingDown);
+  // Start may have finished it already (no usable address): then attempt_
+  // is gone.
+  if (draining && attempt_) attempt_->Abandon(kShuttingDown);
 }
 
 // One outcome per envelope recipient, in envelope order (the malformed
@@ -170,7 +173,13 @@ void MessageDelivery::LoopDone(absl::Status status, v1::DeliverResponse response
   if (loop_done_) return;
   loop_done_ = true;
   state().running.erase(this);
-  if (holding_slot_) loop().limiter->Release(key_);
+  if (holding_slot_) {
+    // Posted, not called: Release starts the next waiter, which may end at
+    // once (cancelled, no address) and release in turn; called directly
+    // that would nest once per waiter on the loop's stack.
+    EventLoops::Loop* l = &loop();
+    l->loop.Post([l, key = key_] { l->limiter->Release(key); });
+  }
   const bool smtp_started = attempt_ != nullptr;
   loop().loop.DeleteSoon(std::move(attempt_));  // we may be inside its callback
   // Once the attempt is gone (posted tasks run in order), the spool and its

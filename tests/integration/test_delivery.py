@@ -451,6 +451,33 @@ class Shutdown(DeliveryTestBase):
         self.assertLess(time.time() - t0, 6)
         self.assertEqual(svc.proc.wait(15), 0)
 
+    def test_a_waiting_delivery_without_a_usable_address_after_sigterm(self):
+        # Waiting for the next hop's only slot when SIGTERM comes; when it
+        # gets the slot its routes have no IPv4 address (inet_protocols =
+        # ipv4), so the attempt ends as it starts: it is reported, and the
+        # service stops cleanly (it once crashed here).
+        import signal
+        svc = DeliverySvc(self.procs, self.dir, ["shutdown_grace_time=10s", "inet_protocols=ipv4",
+                                                  "smtp_destination_concurrency_limit=1"])
+        f = self.fault({"DOT": {"delay": 1.5, "reply": "250 2.0.0 made it"}})
+        first, first_result = self.deliver_in_background(svc, f.port)
+        time.sleep(0.5)
+        second_result = {}
+
+        def second():
+            second_result["resp"] = svc.deliver(MESSAGE, ["c@mxd.test"], f.port, addresses=("::1",),
+                                                nexthop="[127.0.0.1]:%d" % f.port, timeout=60)
+        t = threading.Thread(target=second)
+        t.start()
+        time.sleep(0.3)  # waiting for the slot
+        svc.proc.send_signal(signal.SIGTERM)
+        first.join(30)
+        t.join(30)
+        self.assertEqual([o.action for o in first_result["resp"].outcomes], [DELIVERED, DELIVERED])
+        self.assertEqual(len(second_result["resp"].outcomes), 1)
+        self.assertNotEqual(second_result["resp"].outcomes[0].action, DELIVERED)
+        self.assertEqual(svc.proc.wait(15), 0)
+
     def test_sigterm_lets_quick_deliveries_finish(self):
         import signal
         svc = DeliverySvc(self.procs, self.dir, ["shutdown_grace_time=10s"])

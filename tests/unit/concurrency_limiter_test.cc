@@ -137,5 +137,21 @@ TEST(ConcurrencyLimiter, AWakeWithoutRoomWaitsAgain) {
   EXPECT_EQ(started.back(), "y");
 }
 
+// A reload that lowers the total: ending sessions give their places back
+// until the count is under it, then waiters start again.
+TEST(ConcurrencyLimiter, ALowerTotalTakesEffectWhileWorkWaits) {
+  ConcurrencyLimiter limiter(10, 2);
+  std::vector<std::string> started;
+  for (const char* d : {"a", "b", "c"}) limiter.Acquire(d, [&started, d] { started.push_back(d); });
+  EXPECT_EQ(started, (std::vector<std::string>{"a", "b"}));
+  limiter.SetLimits(10, 1);
+  limiter.Release("a");  // 2 ran, 1 allowed: c still waits
+  EXPECT_EQ(started.size(), 2u);
+  EXPECT_EQ(limiter.active(), 1u);
+  limiter.Release("b");
+  EXPECT_EQ(started.back(), "c");
+  EXPECT_EQ(limiter.active(), 1u);
+}
+
 }  // namespace
 }  // namespace mxd
