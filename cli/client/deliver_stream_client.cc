@@ -14,6 +14,7 @@
 #include "cli/client/deliver_proto.h"
 #include "cli/client/grpc_channel.h"
 #include "common/grpc/delivery_metadata.h"
+#include "common/grpc/tsan_handoff.h"
 #include "mxd/v1/delivery.grpc.pb.h"
 
 namespace mxd::client {
@@ -36,6 +37,7 @@ class DeliverStreamClient::Reactor final
     stub_ = v1::Delivery::NewStub(channel_);
     stub_->async()->DeliverStream(&context_, this);
     AddHold();
+    MXD_TSAN_RELEASE(this);
     StartRead(&response_);
     StartCall();
   }
@@ -73,6 +75,7 @@ class DeliverStreamClient::Reactor final
 
   // Nothing is sent before the service named its limit (its first words).
   void OnReadInitialMetadataDone(bool ok) override {
+    MXD_TSAN_ACQUIRE(this);  // gRPC orders the reactions; TSan cannot see how
     size_t limit = 0;
     if (ok) {
       const auto& md = context_.GetServerInitialMetadata();
@@ -94,6 +97,7 @@ class DeliverStreamClient::Reactor final
   }
 
   void OnWriteDone(bool ok) override {
+    MXD_TSAN_ACQUIRE(this);  // gRPC orders the reactions; TSan cannot see how
     Next next;
     {
       std::lock_guard<std::mutex> lock(mu_);
@@ -106,6 +110,7 @@ class DeliverStreamClient::Reactor final
   }
 
   void OnReadDone(bool ok) override {
+    MXD_TSAN_ACQUIRE(this);  // gRPC orders the reactions; TSan cannot see how
     if (!ok) {
       Next next;
       {
@@ -116,6 +121,7 @@ class DeliverStreamClient::Reactor final
       return Perform(next);
     }
     const v1::StreamResponse response = std::move(response_);
+    MXD_TSAN_RELEASE(this);
     StartRead(&response_);
     Callback done;
     size_t recipients = 0;
@@ -139,6 +145,7 @@ class DeliverStreamClient::Reactor final
   }
 
   void OnDone(const grpc::Status& status) override {
+    MXD_TSAN_ACQUIRE(this);                             // gRPC orders the reactions; TSan cannot see how
     std::vector<std::pair<Callback, bool>> unanswered;  // and whether nothing was sent
     absl::Status ended = status.ok() ? absl::InternalError("the DeliverStream ended without this answer")
                                      : absl::Status(static_cast<absl::StatusCode>(status.error_code()),
@@ -228,6 +235,7 @@ class DeliverStreamClient::Reactor final
   }
 
   void Perform(const Next& next) {
+    MXD_TSAN_RELEASE(this);
     if (next.write) StartWrite(next.write);
     if (next.writes_done) StartWritesDone();
     if (next.remove_hold) RemoveHold();
