@@ -114,6 +114,12 @@ class MutualTls(unittest.TestCase):
             stub.Deliver(iter([delivery_pb2.DeliverRequest(envelope=env), delivery_pb2.DeliverRequest(chunk=b"hi\n")]),
                          timeout=10)
         self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
+        # DeliverStream the same: the whole stream is refused before any message.
+        stream = stub.DeliverStream(iter([delivery_pb2.StreamRequest(id=1, envelope=env, content=b"hi\n", last=True)]),
+                                    timeout=10)
+        with self.assertRaises(grpc.RpcError) as cm:
+            list(stream)
+        self.assertEqual(cm.exception.code(), grpc.StatusCode.UNAUTHENTICATED)
         self.assertEqual(len(sink.data()), 1)
 
     def test_the_server_name_is_checked_also_when_connecting_by_address(self):

@@ -108,6 +108,29 @@ class SignedRoutes(unittest.TestCase):
         self.assertEqual(self.server.connections(), 0)
         self.assertEqual(self.elsewhere.connections(), 0)
 
+    def test_deliver_stream_checks_each_message_alone(self):
+        # On one DeliverStream: a signed message is delivered, an altered
+        # and an unsigned one are refused (PERMISSION_DENIED, nothing sent),
+        # and nothing reaches the server the caller would rather use.
+        answer = self.resolver.resolve(self.hop)
+        requests = []
+        for n, alter in ((1, None), (2, "port"), (3, "unsigned")):
+            env = DeliverySvc.envelope(MESSAGE, ["a@mxd.test"], self.server.port, nexthop=answer.effective_nexthop,
+                                       routes=list(answer.routes))
+            env.route_signature.CopyFrom(answer.route_signature)
+            if alter == "port":
+                env.routes[0].port = self.elsewhere.port
+            elif alter == "unsigned":
+                env.ClearField("route_signature")
+            requests.append(delivery_pb2.StreamRequest(id=n, envelope=env, content=MESSAGE, last=True))
+        got = {r.id: r for r in self.svc.stub.DeliverStream(iter(requests), timeout=60)}
+        self.assertEqual(got[1].result.outcomes[0].action, DELIVERED)
+        for n, words in ((2, "does not match its signature"), (3, "not signed")):
+            self.assertEqual((got[n].code, got[n].nothing_sent), (grpc.StatusCode.PERMISSION_DENIED.value[0], True))
+            self.assertIn(words, got[n].error)
+        self.assertEqual(len(self.server.data()), 1)
+        self.assertEqual(self.elsewhere.connections(), 0)
+
     def test_expired_signatures_are_refused(self):
         short = ResolverSvc(self.procs, self.dir, free_port(),
                             ["route_key_file=" + self.key, "route_signature_lifetime=1s"])

@@ -6,6 +6,7 @@
 #include <grp.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdlib.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
@@ -268,6 +269,36 @@ TEST(SandboxDeathTest, NoTypingIntoTheTerminal) {
         int fds[2];
         if (pipe2(fds, 0) != 0 || ioctl(fds[0], FIONREAD, &n) != 0) std::_Exit(3);
         std::_Exit(0);
+      },
+      ::testing::ExitedWithCode(0), "");
+}
+
+// A service started from an operator's shell drops its controlling
+// terminal on the way into the sandbox: /dev/tty no longer opens. (Run in a
+// session of its own with a pseudo-terminal; the service itself is not the
+// session leader, as under a shell.)
+TEST(SandboxDeathTest, TheTerminalIsLeftBehind) {
+  EXPECT_EXIT(
+      {
+        const int master = posix_openpt(O_RDWR | O_NOCTTY);
+        if (master < 0 || grantpt(master) != 0 || unlockpt(master) != 0) std::_Exit(3);
+        const std::string slave = ptsname(master);
+        if (setsid() < 0) std::_Exit(4);
+        const int tty = open(slave.c_str(), O_RDWR);  // the session's controlling terminal now
+        if (tty < 0 || ioctl(tty, TIOCSCTTY, 0) != 0) std::_Exit(5);
+        const pid_t child = fork();
+        if (child == 0) {
+          const int before = open("/dev/tty", O_RDWR | O_CLOEXEC);
+          if (before < 0) std::_Exit(6);
+          close(before);
+          absl::StatusOr<SandboxUser> user = PrepareSandbox("nobody");
+          if (!user.ok() || !EnterSandbox(*user, /*seccomp=*/false, false).ok()) std::_Exit(7);
+          const int after = open("/dev/tty", O_RDWR | O_CLOEXEC);
+          std::_Exit(after < 0 && errno == ENXIO ? 0 : 8);
+        }
+        int status = 0;
+        waitpid(child, &status, 0);
+        std::_Exit(WIFEXITED(status) ? WEXITSTATUS(status) : 9);
       },
       ::testing::ExitedWithCode(0), "");
 }
