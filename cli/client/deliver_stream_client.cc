@@ -9,10 +9,12 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
 #include "cli/client/deliver_proto.h"
 #include "cli/client/grpc_channel.h"
+#include "cli/client/grpc_status.h"
 #include "common/grpc/delivery_metadata.h"
 #include "common/grpc/tsan_handoff.h"
 #include "mxd/v1/delivery.grpc.pb.h"
@@ -148,14 +150,13 @@ class DeliverStreamClient::Reactor final
     MXD_TSAN_ACQUIRE(this);                             // gRPC orders the reactions; TSan cannot see how
     std::vector<std::pair<Callback, bool>> unanswered;  // and whether nothing was sent
     absl::Status ended = status.ok() ? absl::InternalError("the DeliverStream ended without this answer")
-                                     : absl::Status(static_cast<absl::StatusCode>(status.error_code()),
-                                                    status.error_message());
+                                     : FromGrpcStatus(status);
     {
       std::lock_guard<std::mutex> lock(mu_);
       // Messages whose first request never went out reached nobody.
-      absl::flat_hash_map<uint64_t, bool> unsent;
+      absl::flat_hash_set<uint64_t> unsent;
       for (const v1::StreamRequest& r : writes_) {
-        if (r.has_envelope()) unsent[r.id()] = true;
+        if (r.has_envelope()) unsent.insert(r.id());
       }
       for (auto& [id, a] : awaiting_) unanswered.emplace_back(std::move(a.done), unsent.contains(id));
       for (Pending& p : waiting_) unanswered.emplace_back(std::move(p.done), true);
@@ -201,12 +202,13 @@ class DeliverStreamClient::Reactor final
       Pending p = std::move(waiting_.front());
       waiting_.pop_front();
       const uint64_t id = next_id_++;
+      const size_t size = p.content.size();
       size_t offset = 0;
       do {
         v1::StreamRequest& r = writes_.emplace_back();
         r.set_id(id);
         if (offset == 0) {
-          FillEnvelope(p.envelope, p.content.size(), r.mutable_envelope());
+          FillEnvelope(p.envelope, size, r.mutable_envelope());
           if (p.timeout != absl::InfiniteDuration()) {
             const int64_t seconds = absl::ToInt64Seconds(p.timeout);
             r.mutable_timeout()->set_seconds(seconds);
@@ -214,11 +216,15 @@ class DeliverStreamClient::Reactor final
                 static_cast<int32_t>(absl::ToInt64Nanoseconds(p.timeout - absl::Seconds(seconds))));
           }
         }
-        const size_t n = std::min(kPartSize, p.content.size() - offset);
-        r.set_content(p.content.substr(offset, n));
+        const size_t n = std::min(kPartSize, size - offset);
+        if (offset == 0 && n == size) {
+          r.set_content(std::move(p.content));  // one part: no copy
+        } else {
+          r.set_content(p.content.substr(offset, n));
+        }
         offset += n;
-        r.set_last(offset == p.content.size());
-      } while (offset < p.content.size());
+        r.set_last(offset == size);
+      } while (offset < size);
       awaiting_[id] = Awaiting{std::move(p.done), p.envelope.recipients.size()};
     }
     if (writing_) return next;

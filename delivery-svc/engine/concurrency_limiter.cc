@@ -8,12 +8,6 @@ ConcurrencyLimiter::ConcurrencyLimiter(size_t per_destination, SessionLimit* ses
                                        absl::AnyInvocable<void()> wake)
     : per_destination_(per_destination), sessions_(sessions), me_(sessions->AddWaiter(std::move(wake))) {}
 
-ConcurrencyLimiter::ConcurrencyLimiter(size_t per_destination, size_t total)
-    : per_destination_(per_destination), own_sessions_(std::make_unique<SessionLimit>(total)) {
-  sessions_ = own_sessions_.get();
-  me_ = sessions_->AddWaiter([this] { Retry(); });
-}
-
 bool ConcurrencyLimiter::DestinationFits(const std::string& destination) const {
   auto it = active_.find(destination);
   return it == active_.end() || it->second < per_destination_;
@@ -91,12 +85,6 @@ void ConcurrencyLimiter::Retry() {
 
 void ConcurrencyLimiter::SetPerDestinationLimit(size_t per_destination) {
   per_destination_ = per_destination;
-  Retry();
-}
-
-void ConcurrencyLimiter::SetLimits(size_t per_destination, size_t total) {
-  per_destination_ = per_destination;
-  sessions_->SetLimit(total);
   Retry();
 }
 

@@ -8,7 +8,6 @@
 
 #include <cstdint>
 #include <deque>
-#include <memory>
 #include <string>
 
 #include "absl/container/flat_hash_map.h"
@@ -23,8 +22,6 @@ class ConcurrencyLimiter {
   // The total shared with other loops' limiters; `wake` hands a call to
   // Retry() over to this limiter's thread (from any thread).
   ConcurrencyLimiter(size_t per_destination, SessionLimit* sessions, absl::AnyInvocable<void()> wake);
-  // The only limiter: a total of its own.
-  ConcurrencyLimiter(size_t per_destination, size_t total);
 
   // Runs `start` now if both limits allow, otherwise when they do. Returns
   // a ticket for Cancel().
@@ -41,7 +38,6 @@ class ConcurrencyLimiter {
 
   // A reload: sessions over the new limit finish; none start until under.
   void SetPerDestinationLimit(size_t per_destination);
-  void SetLimits(size_t per_destination, size_t total);  // the only limiter's
 
   size_t active() const { return active_total_; }  // this limiter's sessions
   size_t waiting() const { return waiting_.size(); }
@@ -59,7 +55,6 @@ class ConcurrencyLimiter {
   void Run(std::deque<Waiter>::iterator w);  // holding a session of the total
 
   size_t per_destination_;
-  std::unique_ptr<SessionLimit> own_sessions_;  // the only limiter's
   SessionLimit* sessions_;
   size_t me_;  // in sessions_
   size_t active_total_ = 0;

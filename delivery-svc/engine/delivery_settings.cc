@@ -92,6 +92,8 @@ absl::StatusOr<DeliverySettings> DeliverySettings::FromConfig(const Config& c,
   d.spool_directory =
       previous != nullptr ? previous->spool_directory : c.GetString("delivery_spool_directory");
   d.spool_size_limit = static_cast<uint64_t>(c.GetInt("delivery_spool_size_limit"));
+  d.spool_budget =
+      previous != nullptr ? previous->spool_budget : std::make_shared<ByteBudget>(d.SpoolBudgetLimit());
   if (d.spool_size_limit > 0 && d.message_size_limit > d.spool_size_limit) {
     return absl::InvalidArgumentError(absl::StrCat(
         c.Origin("delivery_spool_size_limit"), ": parameter delivery_spool_size_limit: ", d.spool_size_limit,

@@ -1,6 +1,7 @@
 // delivery-svc's parameters, read once from the Config into typed fields.
 #pragma once
 
+#include <limits>
 #include <memory>
 #include <string>
 #include <vector>
@@ -35,9 +36,9 @@ struct DeliverySettings {
   int debug_peer_level = 2;
   size_t session_limit = 1000;
   size_t event_loops = 0;  // delivery_event_loops; 0: one per core
-  // delivery_reply_memory_limit and delivery_memory_spool_size_limit: one
-  // budget each for the process, kept across reloads (a reload changes
-  // their limits: ApplyBudgetLimits).
+  // delivery_reply_memory_limit, delivery_memory_spool_size_limit and
+  // delivery_spool_size_limit: one budget each for the process, kept
+  // across reloads (a reload changes their limits: ApplyBudgetLimits).
   size_t reply_memory_limit = 32 << 20;
   std::shared_ptr<ByteBudget> reply_budget;
   uint64_t memory_spool_message_limit = 256 << 10;
@@ -46,6 +47,7 @@ struct DeliverySettings {
   void ApplyBudgetLimits() const {
     reply_budget->SetLimit(reply_memory_limit);
     memory_spool_budget->SetLimit(memory_spool_limit);
+    spool_budget->SetLimit(SpoolBudgetLimit());
   }
   SpoolPlace Spool() const {
     return {spool_directory, memory_spool_message_limit, memory_spool_budget.get()};
@@ -55,6 +57,12 @@ struct DeliverySettings {
   uint64_t message_size_limit = 10240000;  // 0: none
   std::string spool_directory = "/tmp";
   uint64_t spool_size_limit = 1 << 30;  // 0: none
+  // The declared message_size of every message in progress, taken before
+  // anything is written.
+  std::shared_ptr<ByteBudget> spool_budget;
+  size_t SpoolBudgetLimit() const {
+    return spool_size_limit == 0 ? std::numeric_limits<size_t>::max() : static_cast<size_t>(spool_size_limit);
+  }
   bool use_ipv4 = true;
   bool use_ipv6 = true;
   // Worst cases from the smtp_*_timeout values: within a caller's deadline

@@ -188,11 +188,14 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
       refs_.fetch_add(1);  // the loop's, until the answer
     }
     absl::Status s = delivery->Finish([this, id](MessageDelivery::Answer a) {
-      v1::StreamResponse r =
-          a.status.ok() ? v1::StreamResponse() : Failure(id, a.status, !a.smtp_may_have_started);
-      r.set_id(id);
-      if (a.status.ok()) *r.mutable_result() = std::move(a.response);
-      Answer(id, std::move(r));
+      if (a.status.ok()) {
+        v1::StreamResponse r;
+        r.set_id(id);
+        *r.mutable_result() = std::move(a.response);
+        Answer(id, std::move(r));
+      } else {
+        Answer(id, Failure(id, a.status, !a.smtp_may_have_started));
+      }
       Unref();
     });
     if (!s.ok()) {

@@ -39,18 +39,8 @@ MessageDelivery::~MessageDelivery() {
 }
 
 void MessageDelivery::ReleaseLimits() {
-  resources_->spool_reserved.fetch_sub(std::exchange(spool_reservation_, 0));
+  settings_->spool_budget->Give(std::exchange(spool_reservation_, 0));
   if (!std::exchange(released_, true)) resources_->messages.fetch_sub(1);
-}
-
-bool MessageDelivery::ReserveSpool(uint64_t bytes) {
-  const uint64_t limit = settings_->spool_size_limit;
-  uint64_t in_use = resources_->spool_reserved.load();
-  do {
-    if (limit > 0 && in_use + bytes > limit) return false;
-  } while (!resources_->spool_reserved.compare_exchange_weak(in_use, in_use + bytes));
-  spool_reservation_ = bytes;
-  return true;
 }
 
 absl::Status MessageDelivery::Begin(v1::Envelope envelope) {
@@ -69,12 +59,13 @@ absl::Status MessageDelivery::Begin(v1::Envelope envelope) {
       return absl::PermissionDeniedError(s.message());
     }
   }
-  if (!ReserveSpool(envelope_.message_size())) {
+  if (!settings_->spool_budget->Take(envelope_.message_size())) {
     return absl::ResourceExhaustedError(
         absl::StrCat("delivery_spool_size_limit = ", settings_->spool_size_limit, " bytes reached (",
-                     resources_->spool_reserved.load(), " bytes of messages in progress, this one ",
+                     settings_->spool_budget->in_use(), " bytes of messages in progress, this one ",
                      envelope_.message_size(), "); nothing was written"));
   }
+  spool_reservation_ = envelope_.message_size();
   auto spool = MessageSpool::Create(settings_->Spool(), envelope_.message_size());
   if (!spool.ok()) return absl::UnavailableError(spool.status().message());
   spool_ = *std::move(spool);

@@ -41,10 +41,6 @@ struct DeliveryResources {
   std::vector<LoopState> states;
   // Messages accepted and not yet answered (delivery_pending_request_limit).
   std::atomic<size_t> messages{0};
-  // Bytes of spool the messages in progress may fill (their declared
-  // message_size): delivery_spool_size_limit is checked against it before
-  // anything is written.
-  std::atomic<uint64_t> spool_reserved{0};
 };
 
 class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
@@ -107,7 +103,6 @@ class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
         deadline_(deadline),
         caller_(std::move(caller)),
         start_(absl::Now()) {}
-  bool ReserveSpool(uint64_t bytes);
   void ReleaseLimits();
   // Set once by Finish: its next hop's loop, and that loop's state.
   EventLoops::Loop& loop() { return resources_->loops->at(static_cast<size_t>(loop_index_.load())); }
@@ -126,7 +121,7 @@ class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
   v1::Envelope envelope_;
   std::vector<std::string> bad_recipients_;  // CheckEnvelope's, until Finish moves it into job_
   std::unique_ptr<MessageSpool> spool_;
-  uint64_t spool_reservation_ = 0;  // of resources_->spool_reserved, given back with the spool
+  uint64_t spool_reservation_ = 0;  // of settings_->spool_budget, given back with the spool
   bool released_ = false;           // resources_->messages given back
   std::atomic<bool> cancelled_{false};
   std::atomic<int> loop_index_{-1};  // of resources_->loops, from Finish on

@@ -9,7 +9,8 @@ namespace mxd {
 namespace {
 
 TEST(ConcurrencyLimiter, PerDestinationLimitAndArrivalOrder) {
-  ConcurrencyLimiter limiter(2, 100);
+  SessionLimit total(100);
+  ConcurrencyLimiter limiter(2, &total, [] {});
   std::vector<int> started;
   for (int i = 0; i < 5; ++i) limiter.Acquire("a.example", [&started, i] { started.push_back(i); });
   EXPECT_EQ(started, (std::vector<int>{0, 1}));
@@ -25,7 +26,8 @@ TEST(ConcurrencyLimiter, PerDestinationLimitAndArrivalOrder) {
 }
 
 TEST(ConcurrencyLimiter, GlobalSessionCap) {
-  ConcurrencyLimiter limiter(10, 3);
+  SessionLimit total(3);
+  ConcurrencyLimiter limiter(10, &total, [] {});
   std::vector<std::string> started;
   for (const char* d : {"a", "b", "c", "d", "e"}) limiter.Acquire(d, [&started, d] { started.push_back(d); });
   EXPECT_EQ(started, (std::vector<std::string>{"a", "b", "c"}));
@@ -38,7 +40,8 @@ TEST(ConcurrencyLimiter, GlobalSessionCap) {
 }
 
 TEST(ConcurrencyLimiter, LaterArrivalsNeverOvertakeForTheSameDestination) {
-  ConcurrencyLimiter limiter(1, 2);
+  SessionLimit total(2);
+  ConcurrencyLimiter limiter(1, &total, [] {});
   std::vector<std::string> started;
   auto add = [&](const std::string& d, const std::string& tag) {
     limiter.Acquire(d, [&started, tag] { started.push_back(tag); });
@@ -64,7 +67,8 @@ namespace {
 // A caller that goes away while it waits leaves the queue at once; the
 // others keep their order.
 TEST(ConcurrencyLimiter, CancelledWaiterLeavesTheQueue) {
-  ConcurrencyLimiter limiter(1, 100);
+  SessionLimit total(100);
+  ConcurrencyLimiter limiter(1, &total, [] {});
   std::vector<int> started;
   limiter.Acquire("a.example", [&started] { started.push_back(0); });
   const uint64_t second = limiter.Acquire("a.example", [&started] { started.push_back(1); });
@@ -140,11 +144,12 @@ TEST(ConcurrencyLimiter, AWakeWithoutRoomWaitsAgain) {
 // A reload that lowers the total: ending sessions give their places back
 // until the count is under it, then waiters start again.
 TEST(ConcurrencyLimiter, ALowerTotalTakesEffectWhileWorkWaits) {
-  ConcurrencyLimiter limiter(10, 2);
+  SessionLimit total(2);
+  ConcurrencyLimiter limiter(10, &total, [&limiter] { limiter.Retry(); });  // its loop's Post, inline
   std::vector<std::string> started;
   for (const char* d : {"a", "b", "c"}) limiter.Acquire(d, [&started, d] { started.push_back(d); });
   EXPECT_EQ(started, (std::vector<std::string>{"a", "b"}));
-  limiter.SetLimits(10, 1);
+  total.SetLimit(1);
   limiter.Release("a");  // 2 ran, 1 allowed: c still waits
   EXPECT_EQ(started.size(), 2u);
   EXPECT_EQ(limiter.active(), 1u);
