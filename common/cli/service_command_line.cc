@@ -74,6 +74,11 @@ std::optional<ServiceCommandLine> ParseServiceCommandLine(int argc, char** argv,
     *exit_code = EX_CONFIG;
     return std::nullopt;
   }
+  const std::string& level = config->GetString("log_level");  // one of the choices: checked
+  SetMinLogLevel(level == "debug"     ? LogLevel::kDebug
+                 : level == "warning" ? LogLevel::kWarning
+                 : level == "error"   ? LogLevel::kError
+                                      : LogLevel::kInfo);
   if (args->Has("print-config")) {
     std::cout << config->Dump(false);
     return std::nullopt;

@@ -54,6 +54,14 @@ const ParameterSpec kParameters[] = {
      .users = kResolverSvc,
      .choices = "any,ipv4,ipv6"},
 
+    // Logging.
+    {.name = "log_level",
+     .type = ParamType::kChoice,
+     .default_value = "info",
+     .description = "The least important log lines written: debug, info, warning or error. "
+                    "At debug, resolver-svc also logs each answer it gives from its cache.",
+     .choices = "debug,info,warning,error"},
+
     {.name = "sandbox_user",
      .type = ParamType::kString,
      .default_value = "nobody",

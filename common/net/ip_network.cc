@@ -44,12 +44,15 @@ absl::StatusOr<IpNetwork> IpNetwork::Parse(absl::string_view text) {
 bool IpNetwork::Contains(absl::string_view address) const {
   std::array<unsigned char, 16> a;
   bool v4 = false;
-  if (!ParseIpAddress(address, &a, &v4)) return false;
-  for (int i = 0; i < prefix_; ++i) {
-    const int bit = 7 - i % 8;
-    if (((a[i / 8] >> bit) & 1) != ((net_[i / 8] >> bit) & 1)) return false;
-  }
-  return true;
+  return ParseIpAddress(address, &a, &v4) && Contains(a);
+}
+
+bool IpNetwork::Contains(const std::array<unsigned char, 16>& address) const {
+  const int whole = prefix_ / 8;
+  if (std::memcmp(address.data(), net_.data(), whole) != 0) return false;
+  if (prefix_ % 8 == 0) return true;
+  const unsigned char mask = static_cast<unsigned char>(0xff00 >> (prefix_ % 8));
+  return (address[whole] & mask) == net_[whole];
 }
 
 }  // namespace mxd

@@ -18,6 +18,9 @@ class IpNetwork {
   static absl::StatusOr<IpNetwork> Parse(absl::string_view text);
   // False for text that is not an address ("[...]" allowed).
   bool Contains(absl::string_view address) const;
+  // The same for an address already parsed by ParseIpAddress (a caller
+  // checking one address against many networks parses it once).
+  bool Contains(const std::array<unsigned char, 16>& address) const;
   // As written in the configuration, for messages.
   const std::string& text() const { return text_; }
 

@@ -56,7 +56,13 @@ void ResolverService::Reply(grpc::ServerUnaryReactor* reactor, v1::ResolveRespon
     SignRouteSet(*settings.route_key, absl::Now() + settings.route_signature_lifetime, response);
   }
   const double ms = absl::ToDoubleMilliseconds(absl::Now() - start);
-  Log(set.status == RouteStatus::kOk ? LogLevel::kInfo : LogLevel::kWarning, "resolve",
+  // A failure is a warning; a lookup at info; an answer from the cache, which
+  // was logged when it was looked up, only at debug: at tens of thousands of
+  // answers a second one line each would cost more than the answer.
+  const LogLevel level = set.status != RouteStatus::kOk ? LogLevel::kWarning
+                         : cached                       ? LogLevel::kDebug
+                                                        : LogLevel::kInfo;
+  Log(level, "resolve",
       {{"nexthop", hop.ToString()},
        {"effective_nexthop", set.effective_nexthop},
        {"outcome", OutcomeName(set.status)},

@@ -22,7 +22,7 @@ void DropRootTargets(std::vector<MxRecord>& mx) {
   mx.erase(std::remove_if(mx.begin(), mx.end(), [](const MxRecord& m) { return m.host.empty(); }), mx.end());
 }
 
-TruncateResult TruncateAtSelf(std::vector<Route>& routes, const absl::flat_hash_set<std::string>& own) {
+TruncateResult TruncateAtSelf(std::vector<Route>& routes, const OwnAddresses& own) {
   TruncateResult r;
   for (const Route& route : routes) {
     for (const std::string& a : route.addresses) {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "absl/container/flat_hash_set.h"
 #include "absl/random/bit_gen_ref.h"
 #include "resolver-svc/dns/dns_answer.h"
+#include "resolver-svc/routes/own_addresses.h"
 #include "resolver-svc/routes/route.h"
 
 namespace mxd {
@@ -30,6 +30,6 @@ struct TruncateResult {
 // Mail-loop truncation: when a route (sorted by preference) has an address in
 // `own`, drop it and every route with the same or a worse preference, so we
 // never relay to ourselves or to backups behind us.
-TruncateResult TruncateAtSelf(std::vector<Route>& routes, const absl::flat_hash_set<std::string>& own);
+TruncateResult TruncateAtSelf(std::vector<Route>& routes, const OwnAddresses& own);
 
 }  // namespace mxd

@@ -15,40 +15,54 @@
 namespace mxd {
 namespace {
 
-std::string SockaddrText(const sockaddr* sa) {
-  char text[INET6_ADDRSTRLEN];
+// False for a family that is not an address (AF_PACKET in getifaddrs).
+bool InsertSockaddr(const sockaddr* sa, OwnAddresses& out) {
+  std::array<unsigned char, 16> octets{};
   if (sa->sa_family == AF_INET) {
-    return inet_ntop(AF_INET, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, text, sizeof(text));
+    octets[10] = octets[11] = 0xff;
+    std::memcpy(octets.data() + 12, &reinterpret_cast<const sockaddr_in*>(sa)->sin_addr, 4);
+  } else if (sa->sa_family == AF_INET6) {
+    std::memcpy(octets.data(), &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, 16);
+  } else {
+    return false;
   }
-  if (sa->sa_family == AF_INET6) {
-    return inet_ntop(AF_INET6, &reinterpret_cast<const sockaddr_in6*>(sa)->sin6_addr, text, sizeof(text));
-  }
-  return "";
+  out.insert(octets);
+  return true;
 }
 
-absl::Status AddEntry(const std::string& entry, const char* param, absl::flat_hash_set<std::string>& out) {
+bool InsertText(absl::string_view address, OwnAddresses& out) {
+  std::array<unsigned char, 16> octets;
+  bool v4 = false;
+  if (!ParseIpAddress(CanonicalIpAddress(address), &octets, &v4)) return false;
+  out.insert(octets);
+  return true;
+}
+
+bool IsLoopback(const std::array<unsigned char, 16>& a) {
+  static constexpr std::array<unsigned char, 16> kV6Loopback = {0, 0, 0, 0, 0, 0, 0, 0,
+                                                                0, 0, 0, 0, 0, 0, 0, 1};
+  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return a == kV6Loopback || (std::memcmp(a.data(), kMapped, sizeof(kMapped)) == 0 && a[12] == 127);
+}
+
+absl::Status AddEntry(const std::string& entry, const char* param, OwnAddresses& out) {
   if (absl::EqualsIgnoreCase(entry, "all")) {
     ifaddrs* list = nullptr;
     if (getifaddrs(&list) != 0) {
       return absl::InternalError(absl::StrCat(param, " = all: getifaddrs: ", std::strerror(errno)));
     }
     for (ifaddrs* i = list; i != nullptr; i = i->ifa_next) {
-      if (i->ifa_addr == nullptr) continue;
-      std::string a = SockaddrText(i->ifa_addr);
-      if (!a.empty()) out.insert(a);
+      if (i->ifa_addr != nullptr) InsertSockaddr(i->ifa_addr, out);
     }
     freeifaddrs(list);
     return absl::OkStatus();
   }
   if (absl::EqualsIgnoreCase(entry, "loopback-only")) {
-    out.insert("127.0.0.1");
-    out.insert("::1");
+    InsertText("127.0.0.1", out);
+    InsertText("::1", out);
     return absl::OkStatus();
   }
-  if (std::string a = CanonicalIpAddress(entry); !a.empty()) {
-    out.insert(a);
-    return absl::OkStatus();
-  }
+  if (InsertText(entry, out)) return absl::OkStatus();
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
   hints.ai_socktype = SOCK_STREAM;
@@ -59,8 +73,7 @@ absl::Status AddEntry(const std::string& entry, const char* param, absl::flat_ha
         absl::StrCat(param, ": cannot find the address of '", entry, "': ", gai_strerror(rc)));
   }
   for (addrinfo* r = res; r != nullptr; r = r->ai_next) {
-    std::string a = SockaddrText(r->ai_addr);
-    if (!a.empty()) out.insert(a);
+    InsertSockaddr(r->ai_addr, out);
   }
   freeaddrinfo(res);
   return absl::OkStatus();
@@ -68,24 +81,27 @@ absl::Status AddEntry(const std::string& entry, const char* param, absl::flat_ha
 
 }  // namespace
 
-bool IsOwnAddress(const std::string& address, const absl::flat_hash_set<std::string>& own) {
-  // As text, IPv4-mapped IPv6 (::ffff:127.0.0.1) as the IPv4 address it is.
+bool IsOwnAddress(absl::string_view address, const OwnAddresses& own) {
   std::array<unsigned char, 16> octets;
   bool v4 = false;
-  if (!ParseIpAddress(CanonicalIpAddress(address), &octets, &v4)) return false;
-  const std::string a = IpAddressText(octets);
-  if (own.contains(a)) return true;
-  if (a == "0.0.0.0" || a == "::") {
-    for (const std::string& o : own) {
-      if (absl::StartsWith(o, "127.") || o == "::1") return true;
+  // The text is already canonical when it comes from DNS: one parse.
+  if (!ParseIpAddress(address, &octets, &v4) && !ParseIpAddress(CanonicalIpAddress(address), &octets, &v4)) {
+    return false;
+  }
+  if (own.contains(octets)) return true;
+  static constexpr std::array<unsigned char, 16> kV6Unspecified = {};
+  static constexpr std::array<unsigned char, 16> kV4Unspecified = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  if (octets == kV6Unspecified || octets == kV4Unspecified) {
+    for (const auto& o : own) {
+      if (IsLoopback(o)) return true;
     }
   }
   return false;
 }
 
-absl::StatusOr<absl::flat_hash_set<std::string>> FindOwnAddresses(
-    const std::vector<std::string>& inet_interfaces, const std::vector<std::string>& proxy_interfaces) {
-  absl::flat_hash_set<std::string> out;
+absl::StatusOr<OwnAddresses> FindOwnAddresses(const std::vector<std::string>& inet_interfaces,
+                                              const std::vector<std::string>& proxy_interfaces) {
+  OwnAddresses out;
   for (const std::string& e : inet_interfaces) {
     if (absl::Status s = AddEntry(e, "inet_interfaces", out); !s.ok()) return s;
   }

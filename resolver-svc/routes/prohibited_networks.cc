@@ -14,8 +14,12 @@ std::vector<ProhibitedAddress> DropProhibitedAddresses(std::vector<Route>& route
     std::vector<std::string> allowed;
     for (std::string& a : r.addresses) {
       const IpNetwork* rule = nullptr;
+      std::array<unsigned char, 16> parsed;
+      bool v4 = false;
+      // Parsed once for all networks; what is not an address is no network's.
+      const bool is_address = ParseIpAddress(a, &parsed, &v4);
       for (const IpNetwork& n : networks) {
-        if (n.Contains(a)) {
+        if (is_address && n.Contains(parsed)) {
           rule = &n;
           break;
         }

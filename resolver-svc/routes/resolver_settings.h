@@ -16,6 +16,7 @@
 #include "common/security/route_signature.h"
 #include "resolver-svc/dns/dns_cache.h"
 #include "resolver-svc/dns/dns_client.h"
+#include "resolver-svc/routes/own_addresses.h"
 
 namespace mxd {
 
@@ -29,8 +30,8 @@ struct ResolverSettings {
   std::vector<NextHop> fallback_relays;  // smtp_fallback_relay
   bool disable_dns_lookups = false;
   bool ignore_mx_lookup_error = false;
-  absl::flat_hash_set<std::string> own_addresses;  // inet_interfaces + proxy_interfaces
-  std::vector<IpNetwork> prohibited_networks;      // resolver_prohibited_networks
+  OwnAddresses own_addresses;                  // inet_interfaces + proxy_interfaces
+  std::vector<IpNetwork> prohibited_networks;  // resolver_prohibited_networks
   DnsClient::Options dns;
   DnsCache::Options cache;
   int64_t pending_request_limit = 10000;

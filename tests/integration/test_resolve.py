@@ -384,12 +384,21 @@ class BadInput(ResolverTest):
         answer = b"".join(reflect(iter([b"\x3a\x00"]), timeout=5))
         self.assertIn(b"mxd.v1.Resolver", answer)
         self.assertIn(b"grpc.health.v1.Health", answer)
-        resp = self.svc.resolve("example.test")
-        self.assertEqual(resp.status, OK)
-        lines = [l for l in self.svc.log_lines() if l.get("event") == "resolve"]
-        self.assertTrue(lines)
+        # A lookup is logged at info; the same answer from the cache only at
+        # debug (it was logged when it was looked up).
+        svc = self.resolver()
+        for _ in range(3):
+            self.assertEqual(svc.resolve("example.test").status, OK)
+        lines = [l for l in svc.log_lines() if l.get("event") == "resolve"]
+        self.assertEqual(len(lines), 1, lines)
         for key in ("time", "level", "event", "nexthop", "outcome", "duration_ms"):
-            self.assertIn(key, lines[-1])
+            self.assertIn(key, lines[0])
+        self.assertEqual((lines[0]["level"], lines[0]["cached"]), ("info", "no"))
+        debug = self.resolver("log_level=debug")
+        for _ in range(2):
+            self.assertEqual(debug.resolve("example.test").status, OK)
+        cached = [(l["level"], l["cached"]) for l in debug.log_lines() if l.get("event") == "resolve"]
+        self.assertEqual(cached, [("info", "no"), ("debug", "yes")])
 
 
 class Mxctl(ResolverTest):

@@ -23,6 +23,9 @@ TEST(IpNetwork, Ipv4AndIpv6Networks) {
   EXPECT_TRUE(Net("192.0.2.7").Contains("192.0.2.7"));
   EXPECT_FALSE(Net("192.0.2.7").Contains("192.0.2.8"));
   EXPECT_TRUE(Net("0.0.0.0/0").Contains("203.0.113.9"));
+  EXPECT_TRUE(Net("172.16.0.0/12").Contains("172.31.255.255"));
+  EXPECT_FALSE(Net("172.16.0.0/12").Contains("172.32.0.0"));
+  EXPECT_FALSE(Net("172.16.0.0/12").Contains("172.15.255.255"));
   EXPECT_FALSE(Net("127.0.0.0/8").Contains("not an address"));
   EXPECT_FALSE(Net("127.0.0.0/8").Contains(""));
 }

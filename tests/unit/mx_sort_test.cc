@@ -9,6 +9,13 @@
 namespace mxd {
 namespace {
 
+// Addresses as FindOwnAddresses reads them from inet_interfaces.
+OwnAddresses Own(const std::vector<std::string>& addresses) {
+  absl::StatusOr<OwnAddresses> own = FindOwnAddresses(addresses, {});
+  EXPECT_TRUE(own.ok()) << own.status();
+  return own.ok() ? *own : OwnAddresses();
+}
+
 TEST(SortMx, ByPreferenceWithRandomOrderAmongEquals) {
   absl::BitGen gen;
   std::set<std::string> firsts;
@@ -45,7 +52,7 @@ std::vector<Route> Routes() {
 
 TEST(TruncateAtSelf, KeepsOnlyStrictlyBetterPreferences) {
   std::vector<Route> r = Routes();
-  TruncateResult t = TruncateAtSelf(r, {"2001:db8::3"});
+  TruncateResult t = TruncateAtSelf(r, Own({"2001:db8::3"}));
   EXPECT_TRUE(t.found_myself);
   EXPECT_EQ(t.my_preference, 20u);
   ASSERT_EQ(r.size(), 2u);
@@ -55,14 +62,14 @@ TEST(TruncateAtSelf, KeepsOnlyStrictlyBetterPreferences) {
 
 TEST(TruncateAtSelf, EqualPreferenceHostsGoToo) {
   std::vector<Route> r = Routes();
-  TruncateResult t = TruncateAtSelf(r, {"192.0.2.2"});
+  TruncateResult t = TruncateAtSelf(r, Own({"192.0.2.2"}));
   EXPECT_TRUE(t.found_myself);
   EXPECT_TRUE(r.empty());  // mx1 has the same preference as us: it is our peer, not better
 }
 
 TEST(TruncateAtSelf, NothingOfOursLeavesTheListAlone) {
   std::vector<Route> r = Routes();
-  TruncateResult t = TruncateAtSelf(r, {"127.0.0.1", "::1"});
+  TruncateResult t = TruncateAtSelf(r, Own({"127.0.0.1", "::1"}));
   EXPECT_FALSE(t.found_myself);
   EXPECT_EQ(r.size(), 4u);
 }
@@ -75,7 +82,7 @@ namespace {
 
 // Our addresses compared as addresses, not strings.
 TEST(OwnAddress, MappedAndUnspecifiedForms) {
-  const absl::flat_hash_set<std::string> own = {"127.0.0.1", "192.0.2.5"};
+  const OwnAddresses own = Own({"127.0.0.1", "192.0.2.5"});
   EXPECT_TRUE(IsOwnAddress("127.0.0.1", own));
   EXPECT_TRUE(IsOwnAddress("::ffff:127.0.0.1", own));
   EXPECT_TRUE(IsOwnAddress("::ffff:192.0.2.5", own));
@@ -83,7 +90,11 @@ TEST(OwnAddress, MappedAndUnspecifiedForms) {
   EXPECT_TRUE(IsOwnAddress("::", own));
   EXPECT_FALSE(IsOwnAddress("192.0.2.6", own));
   EXPECT_FALSE(IsOwnAddress("::ffff:192.0.2.6", own));
-  const absl::flat_hash_set<std::string> public_only = {"192.0.2.5"};
+  EXPECT_TRUE(IsOwnAddress("[::ffff:192.0.2.5]", own));
+  EXPECT_FALSE(IsOwnAddress("not an address", own));
+  EXPECT_TRUE(IsOwnAddress("::1", Own({"loopback-only"})));
+  EXPECT_TRUE(IsOwnAddress("::", Own({"::1"})));
+  const OwnAddresses public_only = Own({"192.0.2.5"});
   EXPECT_FALSE(IsOwnAddress("0.0.0.0", public_only));
   EXPECT_FALSE(IsOwnAddress("::", public_only));
 }
