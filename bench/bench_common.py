@@ -2,7 +2,14 @@
 smtp client (a private Postfix instance, messages held, then released)."""
 import os
 import subprocess
+import sys
 import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BIN = os.environ.get("MXD_BIN_DIR", os.path.join(ROOT, "build", "bin"))
+sys.path.insert(0, os.path.join(ROOT, "tests", "integration"))
+sys.path.insert(0, os.path.join(os.path.dirname(BIN), "python"))
+from delivery_harness import free_port, start_service, wait_for_port  # noqa: E402
 
 
 def message(size):
@@ -58,3 +65,42 @@ def postfix_run(pf, n, size, concurrency):
             raise RuntimeError("Postfix did not empty its queue")
         time.sleep(0.02)
     return n / (time.time() - start)
+
+
+def start_sink(procs):
+    """Postfix's smtp-sink on 127.0.0.1 (every message accepted); its port."""
+    port = free_port()
+    procs.start(["smtp-sink", "-c"] + (["-u", "nobody"] if os.geteuid() == 0 else []) +
+                ["127.0.0.1:%d" % port, "1000"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_for_port(port)
+    return port
+
+
+def start_delivery(procs, tmp, options=()):
+    """delivery-svc on 127.0.0.1 with a spool in `tmp`, set up for benchmarks
+    (a destination concurrency of 100); `options` are more -o name=value.
+    Its gRPC port."""
+    spool = os.path.join(tmp, "spool")
+    os.makedirs(spool)
+    os.chmod(spool, 0o1777)
+    port_file = os.path.join(tmp, "d.port")
+    _, port = start_service(procs, [os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0",
+                                    "--port-file", port_file, "-o", "smtp_helo_name=bench.local",
+                                    "-o", "delivery_spool_directory=" + spool,
+                                    "-o", "smtp_destination_concurrency_limit=100"]
+                            + [a for o in options for a in ("-o", o)],
+                            port_file, os.path.join(tmp, "delivery.log"))
+    return port
+
+
+def mxd_run(port, sink_port, n, size, concurrency, stream=True):
+    """delivery_bench: n messages of `size` octets through delivery-svc to the
+    sink, `concurrency` in flight (one DeliverStream, or one Deliver call per
+    message); messages per second."""
+    out = subprocess.run([os.path.join(BIN, "delivery_bench"), "--delivery", "127.0.0.1:%d" % port,
+                          "--sink-port", str(sink_port), "--messages", str(n), "--size", str(size),
+                          "--concurrency", str(concurrency)] + (["--stream"] if stream else []),
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError("delivery_bench failed: " + out.stdout + out.stderr)
+    return float(out.stdout.split()[5])
