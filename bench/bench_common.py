@@ -79,18 +79,17 @@ def start_sink(procs):
 def start_delivery(procs, tmp, options=()):
     """delivery-svc on 127.0.0.1 with a spool in `tmp`, set up for benchmarks
     (a destination concurrency of 100); `options` are more -o name=value.
-    Its gRPC port."""
+    The process and its gRPC port."""
     spool = os.path.join(tmp, "spool")
     os.makedirs(spool)
     os.chmod(spool, 0o1777)
     port_file = os.path.join(tmp, "d.port")
-    _, port = start_service(procs, [os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0",
-                                    "--port-file", port_file, "-o", "smtp_helo_name=bench.local",
-                                    "-o", "delivery_spool_directory=" + spool,
-                                    "-o", "smtp_destination_concurrency_limit=100"]
-                            + [a for o in options for a in ("-o", o)],
-                            port_file, os.path.join(tmp, "delivery.log"))
-    return port
+    return start_service(procs, [os.path.join(BIN, "delivery-svc"), "--listen", "127.0.0.1:0",
+                                 "--port-file", port_file, "-o", "smtp_helo_name=bench.local",
+                                 "-o", "delivery_spool_directory=" + spool,
+                                 "-o", "smtp_destination_concurrency_limit=100"]
+                         + [a for o in options for a in ("-o", o)],
+                         port_file, os.path.join(tmp, "delivery.log"))
 
 
 def mxd_run(port, sink_port, n, size, concurrency, stream=True):
