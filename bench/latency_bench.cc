@@ -154,17 +154,19 @@ std::string MakeMessage(size_t size) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  auto args = mxd::ParseArgs(std::vector<std::string>(argv + 1, argv + argc),
-                             {{"delivery"}, {"rate"}, {"seconds"}, {"warmup"}, {"size"}, {"label"}, {"header", false}});
+  auto args = mxd::ParseArgs(
+      std::vector<std::string>(argv + 1, argv + argc),
+      {{"delivery"}, {"rate"}, {"seconds"}, {"warmup"}, {"size"}, {"label"}, {"header", false}});
   int rate = 1000, seconds = 10, warmup = 200;
   size_t size = 1024;
   if (!args.ok() || !args->Get("delivery") || !absl::SimpleAtoi(args->GetOr("rate", "1000"), &rate) ||
       !absl::SimpleAtoi(args->GetOr("seconds", "10"), &seconds) ||
       !absl::SimpleAtoi(args->GetOr("warmup", "200"), &warmup) ||
       !absl::SimpleAtoi(args->GetOr("size", "1024"), &size) || rate < 1 || seconds < 1 || warmup < 1) {
-    std::fprintf(stderr,
-                 "usage: latency_bench --delivery HOST:PORT [--rate N] [--seconds N] [--warmup N] [--size BYTES] "
-                 "[--label TEXT] [--header]\n");
+    std::fprintf(
+        stderr,
+        "usage: latency_bench --delivery HOST:PORT [--rate N] [--seconds N] [--warmup N] [--size BYTES] "
+        "[--label TEXT] [--header]\n");
     return EX_USAGE;
   }
   absl::SetMutexDeadlockDetectionMode(absl::OnDeadlockCycle::kIgnore);  // as resolver_bench
@@ -197,7 +199,8 @@ int main(int argc, char** argv) {
       const bool ok = r.ok() && r->outcomes.size() == 1 &&
                       r->outcomes[0].action == mxd::client::DeliverOutcome::Action::kDelivered;
       std::lock_guard<std::mutex> lock(mu);
-      if (!ok && failed.fetch_add(1) == 0) first_error = r.ok() ? r->outcomes[0].reason : r.status().ToString();
+      if (!ok && failed.fetch_add(1) == 0)
+        first_error = r.ok() ? r->outcomes[0].reason : r.status().ToString();
       ++answers;
       answered.notify_all();
     });
@@ -235,11 +238,12 @@ int main(int argc, char** argv) {
     us.push_back(absl::ToDoubleMicroseconds(arrival - sent[i]));
   }
   if (args->Has("header")) {
-    std::printf("%-22s %8s %8s %9s %9s %9s %9s %9s %12s %7s\n", "scenario", "rate", "msgs", "p50 ms", "p90 ms",
-                "p99 ms", "p99.9 ms", "max ms", "new conns", "failed");
+    std::printf("%-22s %8s %8s %9s %9s %9s %9s %9s %12s %7s\n", "scenario", "rate", "msgs", "p50 ms",
+                "p90 ms", "p99 ms", "p99.9 ms", "max ms", "new conns", "failed");
   }
-  std::printf("%-22s %8.0f %8zu %9.3f %9.3f %9.3f %9.3f %9.3f %12d %7d\n", args->GetOr("label", "mxd").c_str(),
-              achieved, us.size(), mxd::bench::Percentile(us, 0.5) / 1000, mxd::bench::Percentile(us, 0.9) / 1000,
+  std::printf("%-22s %8.0f %8zu %9.3f %9.3f %9.3f %9.3f %9.3f %12d %7d\n",
+              args->GetOr("label", "mxd").c_str(), achieved, us.size(),
+              mxd::bench::Percentile(us, 0.5) / 1000, mxd::bench::Percentile(us, 0.9) / 1000,
               mxd::bench::Percentile(us, 0.99) / 1000, mxd::bench::Percentile(us, 0.999) / 1000,
               mxd::bench::Percentile(us, 1.0) / 1000, sink.connections() - warm_connections, failed.load());
   if (!first_error.empty()) std::fprintf(stderr, "latency_bench: first failure: %s\n", first_error.c_str());

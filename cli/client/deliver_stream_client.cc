@@ -190,6 +190,7 @@ class DeliverStreamClient::Reactor final
   // What to ask of gRPC once mu_ is released.
   struct Next {
     v1::StreamRequest* write = nullptr;
+    bool more_follow = false;  // more requests wait behind this one
     bool writes_done = false;
     bool remove_hold = false;
   };
@@ -231,6 +232,9 @@ class DeliverStreamClient::Reactor final
     if (!broken_ && !writes_.empty()) {
       writing_ = true;
       next.write = &writes_.front();  // stays put until OnWriteDone pops it
+      // More requests wait behind this one: gRPC may hold it back and send
+      // them together (the last of a run goes without, and flushes them).
+      next.more_follow = writes_.size() > 1;
       return next;
     }
     if (closing_ && !broken_ && waiting_.empty() && !writes_done_) {
@@ -242,7 +246,9 @@ class DeliverStreamClient::Reactor final
 
   void Perform(const Next& next) {
     MXD_TSAN_RELEASE(this);
-    if (next.write) StartWrite(next.write);
+    if (next.write)
+      StartWrite(next.write,
+                 next.more_follow ? grpc::WriteOptions().set_buffer_hint() : grpc::WriteOptions());
     if (next.writes_done) StartWritesDone();
     if (next.remove_hold) RemoveHold();
   }

@@ -125,9 +125,6 @@ void SmtpConnection::OnConnectDone() {
 void SmtpConnection::OnSocketEvent(uint32_t events) {
   if (connecting_) return OnConnectDone();
   if (events & (EventLoop::kReadable | EventLoop::kError)) {
-    // ACK at once: servers that write a reply in several segments with
-    // Nagle on (Postfix's smtpd inside TLS: session tickets, then the
-    // reply) otherwise wait out our delayed ACK, 40 ms per round trip.
     char buf[16384];
     for (;;) {
       ssize_t n = recv(fd_, buf, sizeof(buf), 0);
@@ -141,16 +138,18 @@ void SmtpConnection::OnSocketEvent(uint32_t events) {
           MaybeStartTls();  // after the 220 to STARTTLS, the rest is TLS
         }
         if (session_->status() == SmtpSession::Status::kClosed) break;
+        // A short read took all there was: the loop reports the socket
+        // again when more arrives (level-triggered), so asking once more
+        // now would only cost a system call that says EAGAIN.
+        if (static_cast<size_t>(n) < sizeof(buf)) {
+          AckWhileRepliesAreDue();
+          break;
+        }
         continue;
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-        // Only while more replies are due (or inside TLS): when all are in,
-        // our next command carries the ACK, and the system call costs.
-        if (tls_ || session_->awaiting_reply()) {
-          int one = 1;
-          setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
-        }
+        AckWhileRepliesAreDue();
         break;
       }
       const std::string why = n == 0 ? "" : std::strerror(errno);
@@ -163,6 +162,18 @@ void SmtpConnection::OnSocketEvent(uint32_t events) {
     }
   }
   Pump();
+}
+
+// ACK at once: servers that write a reply in several segments with Nagle on
+// (Postfix's smtpd inside TLS: session tickets, then the reply) otherwise
+// wait out our delayed ACK, 40 ms per round trip. Only while more replies
+// are due with nothing of ours about to leave (or inside TLS): our next
+// command or message content carries the ACK, and the system call costs.
+void SmtpConnection::AckWhileRepliesAreDue() {
+  if (tls_ || (session_->awaiting_reply() && session_->output().empty())) {
+    int one = 1;
+    setsockopt(fd_, IPPROTO_TCP, TCP_QUICKACK, &one, sizeof(one));
+  }
 }
 
 void SmtpConnection::MaybeStartTls() {

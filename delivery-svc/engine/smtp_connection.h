@@ -73,6 +73,7 @@ class SmtpConnection {
  private:
   void OnConnectDone();
   void OnSocketEvent(uint32_t events);
+  void AckWhileRepliesAreDue();
   void OnTimer();
   void ArmTimer();
   void UpdateInterest();

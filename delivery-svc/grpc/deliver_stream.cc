@@ -295,6 +295,9 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
   struct Next {
     bool read = false;
     v1::StreamResponse* write = nullptr;
+    // More responses wait behind this one: gRPC may hold it back and send
+    // them together (the last of a run goes without, and flushes them).
+    bool more_follow = false;
     std::optional<grpc::Status> finish;
   };
 
@@ -306,6 +309,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
     if (!outbox_.empty() && !cancelled_ && !write_failed_) {
       writing_ = true;
       next.write = &outbox_.front();  // stays put until OnWriteDone pops it
+      next.more_follow = outbox_.size() > 1;
       return next;
     }
     const bool everything_answered = reads_done_ && messages_.empty() && outbox_.empty();
@@ -323,7 +327,9 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
 
   void Perform(const Next& next) {
     MXD_TSAN_RELEASE(this);
-    if (next.write) StartWrite(next.write);
+    if (next.write)
+      StartWrite(next.write,
+                 next.more_follow ? grpc::WriteOptions().set_buffer_hint() : grpc::WriteOptions());
     if (next.read) StartRead(&request_);
     if (next.finish) Finish(*next.finish);
   }
