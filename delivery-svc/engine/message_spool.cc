@@ -32,10 +32,36 @@ MessageSpool::~MessageSpool() {
   if (budget_ != nullptr) budget_->Give(taken_);
 }
 
-absl::Status MessageSpool::Append(absl::string_view data) {
-  if (!saw_8bit_) {
-    saw_8bit_ = std::any_of(data.begin(), data.end(), [](char c) { return (c & 0x80) != 0; });
+namespace {
+
+// Eight octets at a time: this runs over every octet of every message.
+bool HasHighBit(absl::string_view data) {
+  const char* p = data.data();
+  size_t n = data.size();
+  uint64_t any = 0;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, sizeof(word));
+    any |= word;
   }
+  for (; n > 0; ++p, --n) any |= static_cast<unsigned char>(*p);
+  return (any & 0x8080808080808080ULL) != 0;
+}
+
+}  // namespace
+
+absl::Status MessageSpool::AppendOwned(std::string&& data) {
+  if (fd_ < 0 && size_ == 0 && data.size() == taken_) {
+    saw_8bit_ = HasHighBit(data);
+    memory_ = std::move(data);
+    size_ = memory_.size();
+    return absl::OkStatus();
+  }
+  return Append(absl::string_view(data));
+}
+
+absl::Status MessageSpool::Append(absl::string_view data) {
+  if (!saw_8bit_) saw_8bit_ = HasHighBit(data);
   if (fd_ < 0) {
     // The caller refuses a stream beyond its declared size, which is what
     // was taken from the budget.
@@ -58,22 +84,23 @@ absl::Status MessageSpool::Append(absl::string_view data) {
   return absl::OkStatus();
 }
 
-bool MessageSpool::Read(uint64_t offset, size_t max, std::string* out) const {
-  out->clear();
+bool MessageSpool::Read(uint64_t offset, size_t max, std::string* buffer, absl::string_view* out) const {
+  *out = {};
   if (offset >= size_) return true;
   const size_t n = static_cast<size_t>(std::min<uint64_t>(max, size_ - offset));
   if (fd_ < 0) {
-    out->assign(memory_, static_cast<size_t>(offset), n);
+    *out = absl::string_view(memory_).substr(static_cast<size_t>(offset), n);
     return true;
   }
-  out->resize(n);
+  buffer->resize(n);
   size_t done = 0;
-  while (done < out->size()) {
-    ssize_t r = pread(fd_, out->data() + done, out->size() - done, static_cast<off_t>(offset + done));
+  while (done < buffer->size()) {
+    ssize_t r = pread(fd_, buffer->data() + done, buffer->size() - done, static_cast<off_t>(offset + done));
     if (r < 0 && errno == EINTR) continue;
     if (r <= 0) return false;
     done += static_cast<size_t>(r);
   }
+  *out = *buffer;
   return true;
 }
 

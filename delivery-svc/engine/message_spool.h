@@ -35,13 +35,15 @@ class MessageSpool final : public MessageContent {
   MessageSpool& operator=(const MessageSpool&) = delete;
 
   absl::Status Append(absl::string_view data);
+  // The same; a message that arrives whole is kept as it came, not copied.
+  absl::Status AppendOwned(std::string&& data);
   // Whether any octet had the high bit set (the body is 8-bit whatever its
   // declared type says).
   bool saw_8bit() const { return saw_8bit_; }
   bool in_memory() const { return fd_ < 0; }
 
   uint64_t size() const override { return size_; }
-  bool Read(uint64_t offset, size_t max, std::string* out) const override;
+  bool Read(uint64_t offset, size_t max, std::string* buffer, absl::string_view* out) const override;
 
  private:
   MessageSpool(int fd, ByteBudget* budget, uint64_t taken) : fd_(fd), budget_(budget), taken_(taken) {}

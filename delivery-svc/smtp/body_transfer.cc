@@ -18,9 +18,10 @@ std::shared_ptr<ConversionScan> ConversionScanner::Finish() {
 std::shared_ptr<ConversionScan> BodyTransfer::PlanConversion(const MessageContent& content,
                                                              const MimeLimits& limits) {
   ConversionScanner scanner(limits);
-  std::string chunk;
+  std::string buffer;
+  absl::string_view chunk;
   for (uint64_t offset = 0;;) {
-    if (!content.Read(offset, kReadSize, &chunk)) return nullptr;
+    if (!content.Read(offset, kReadSize, &buffer, &chunk)) return nullptr;
     if (chunk.empty()) break;
     offset += chunk.size();
     scanner.Feed(chunk);
@@ -36,36 +37,40 @@ BodyTransfer::BodyTransfer(const MessageContent* content, Framing framing, size_
   if (plan != nullptr) converter_ = std::make_unique<MimeConverter>(*plan, limits);
 }
 
-bool BodyTransfer::NextContent(std::string* piece) {
-  piece->clear();
+bool BodyTransfer::NextContent(absl::string_view* piece) {
+  *piece = {};
   while (piece->empty()) {
     if (converter_ && converter_finished_) return true;
-    if (!content_->Read(offset_, kReadSize, &chunk_)) return false;
-    offset_ += chunk_.size();
+    absl::string_view chunk;
+    if (!content_->Read(offset_, kReadSize, &chunk_, &chunk)) return false;
+    offset_ += chunk.size();
     if (!converter_) {
-      piece->swap(chunk_);
+      *piece = chunk;  // straight from the spool: in memory, not even copied
       return true;
     }
-    if (chunk_.empty()) {
-      converter_->Finish(piece);
+    piece_.clear();
+    if (chunk.empty()) {
+      converter_->Finish(&piece_);
       converter_finished_ = true;
     } else {
-      converter_->Feed(chunk_, piece);
+      converter_->Feed(chunk, &piece_);
     }
+    *piece = piece_;
   }
   return true;
 }
 
 BodyTransfer::Result BodyTransfer::Next(std::string* wire) {
-  if (!NextContent(&piece_)) return Result::kUnreadable;
-  if (piece_.empty()) {
+  absl::string_view piece;
+  if (!NextContent(&piece)) return Result::kUnreadable;
+  if (piece.empty()) {
     encoder_.Finish(wire);
     return Result::kLast;
   }
   if (framing_ == Framing::kBdatBinary) {
-    *wire += piece_;  // BINARYMIME: no line handling
+    wire->append(piece.data(), piece.size());  // BINARYMIME: no line handling
   } else {
-    encoder_.Encode(piece_, wire);
+    encoder_.Encode(piece, wire);
   }
   return Result::kMore;
 }

@@ -63,13 +63,13 @@ class BodyTransfer {
  private:
   // The next piece of content as it goes into the encoder, converted when
   // converting; empty at the end. False on a read error.
-  bool NextContent(std::string* piece);
+  bool NextContent(absl::string_view* piece);
 
   const MessageContent* content_;
   Framing framing_;
   DataEncoder encoder_;
   uint64_t offset_ = 0;
-  std::string chunk_;  // raw content read
+  std::string chunk_;  // raw content read from a file
   std::string piece_;  // content after conversion
   std::unique_ptr<MimeConverter> converter_;
   bool converter_finished_ = false;

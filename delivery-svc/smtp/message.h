@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "delivery-svc/mime/mime_converter.h"
 
@@ -19,8 +20,11 @@ class MessageContent {
  public:
   virtual ~MessageContent() = default;
   virtual uint64_t size() const = 0;
-  // Replaces *out with up to `max` octets at `offset`; false on I/O error.
-  virtual bool Read(uint64_t offset, size_t max, std::string* out) const = 0;
+  // Up to `max` octets at `offset` (empty at the end) in *out: a view of
+  // the content itself when it is in memory (no copy), else of *buffer,
+  // which the read fills. Valid until the next read into the same buffer.
+  // False on I/O error.
+  virtual bool Read(uint64_t offset, size_t max, std::string* buffer, absl::string_view* out) const = 0;
 };
 
 // RFC 3461 parameters of one recipient, passed on when the server offers DSN.

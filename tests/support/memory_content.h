@@ -13,8 +13,8 @@ class MemoryContent : public MessageContent {
  public:
   explicit MemoryContent(std::string data) : data_(std::move(data)) {}
   uint64_t size() const override { return data_.size(); }
-  bool Read(uint64_t offset, size_t max, std::string* out) const override {
-    *out = offset >= data_.size() ? "" : data_.substr(offset, max);
+  bool Read(uint64_t offset, size_t max, std::string*, absl::string_view* out) const override {
+    *out = offset >= data_.size() ? absl::string_view() : absl::string_view(data_).substr(offset, max);
     return true;
   }
 

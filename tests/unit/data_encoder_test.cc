@@ -1,5 +1,7 @@
 #include "delivery-svc/smtp/data_encoder.h"
 
+#include <random>
+
 #include "gtest/gtest.h"
 
 namespace mxd {
@@ -71,6 +73,48 @@ TEST(DataEncoder, TinyLimitsStillEndEveryLine) {
     EXPECT_LT(out.size(), 64u) << limit;
     EXPECT_EQ(out.substr(0, 1), "a");
     EXPECT_EQ(out.substr(out.size() - 2), "\r\n");
+  }
+}
+
+// The encoder finds line ends with memchr; this is the rule it must keep,
+// one octet at a time: every CR, LF or CRLF ends a line; a "." opening a
+// line is doubled; a line reaching the limit goes on after CRLF SPACE.
+std::string Reference(const std::string& in, size_t limit) {
+  std::string out;
+  size_t length = 0;
+  for (size_t i = 0; i < in.size(); ++i) {
+    const char c = in[i];
+    if (c == '\r' || c == '\n') {
+      if (c == '\r' && i + 1 < in.size() && in[i + 1] == '\n') ++i;
+      out += "\r\n";
+      length = 0;
+      continue;
+    }
+    if (length == 0 && c == '.') {
+      out += '.';
+      ++length;
+    }
+    if (length >= limit) {
+      out += "\r\n ";
+      length = 1;
+    }
+    out += c;
+    ++length;
+  }
+  if (length > 0) out += "\r\n";
+  return out;
+}
+
+TEST(DataEncoder, MatchesTheOctetByOctetRuleOnRandomInput) {
+  std::mt19937 gen(17);
+  const char alphabet[] = {'a', 'b', '.', '\r', '\n', ' ', '\xe9', '\0'};
+  for (int round = 0; round < 300; ++round) {
+    std::string in(std::uniform_int_distribution<size_t>(0, 400)(gen), 'x');
+    // Mostly text, with line ends of every kind and dots at random places.
+    for (char& c : in) c = alphabet[std::uniform_int_distribution<int>(0, 7)(gen) * (gen() % 3 == 0)];
+    const size_t limit = std::uniform_int_distribution<size_t>(2, 40)(gen);
+    const size_t split = std::uniform_int_distribution<size_t>(0, 50)(gen);
+    EXPECT_EQ(Encode(in, limit, split), Reference(in, limit)) << "round " << round;
   }
 }
 
