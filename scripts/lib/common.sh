@@ -8,6 +8,7 @@ MXD_BUILD_PACKAGES=(
   build-essential cmake ninja-build pkg-config ccache clang-format
   libgrpc++-dev protobuf-compiler-grpc libprotobuf-dev protobuf-compiler
   libabsl-dev libc-ares-dev libssl-dev libseccomp-dev libidn2-dev libgsasl-dev libgtest-dev libgmock-dev
+  libjemalloc-dev
 )
 MXD_TEST_PACKAGES=(
   python3 python3-grpcio python3-protobuf python3-dnslib python3-aiosmtpd nsd postfix openssl
