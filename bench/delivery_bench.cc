@@ -24,21 +24,10 @@
 #include "absl/strings/str_cat.h"
 #include "absl/time/clock.h"
 #include "bench/percentile.h"
+#include "bench/test_message.h"
 #include "cli/client/deliver_client.h"
 #include "cli/client/deliver_stream_client.h"
 #include "common/cli/arguments.h"
-
-namespace {
-
-std::string MakeMessage(size_t size) {
-  std::string m = "From: bench@mxd.test\r\nTo: sink@mxd.test\r\nSubject: delivery_bench\r\n\r\n";
-  const std::string line(76, 'x');
-  while (m.size() + line.size() + 2 <= size) m += line + "\r\n";
-  if (m.size() < size) m += std::string(size - m.size(), 'y');
-  return m;
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   auto args = mxd::ParseArgs(std::vector<std::string>(argv + 1, argv + argc), {{"delivery"},
@@ -60,7 +49,7 @@ int main(int argc, char** argv) {
                  "--concurrency C [--stream] [--label TEXT] [--header]\n");
     return EX_USAGE;
   }
-  const std::string message = MakeMessage(size);
+  const std::string message = mxd::bench::MakeMessage(size, "delivery_bench");
   mxd::client::DeliverClient client(*args->Get("delivery"));
   mxd::client::DeliverEnvelope env;
   env.sender = "bench@mxd.test";

@@ -32,6 +32,7 @@
 #include "absl/synchronization/mutex.h"
 #include "absl/time/clock.h"
 #include "bench/percentile.h"
+#include "bench/test_message.h"
 #include "cli/client/deliver_stream_client.h"
 #include "common/cli/arguments.h"
 
@@ -143,14 +144,6 @@ class TimingSink {
   std::vector<absl::Time> arrivals_;
 };
 
-std::string MakeMessage(size_t size) {
-  std::string m = "From: bench@mxd.test\r\nTo: sink@mxd.test\r\nSubject: latency_bench\r\n\r\n";
-  const std::string line(76, 'x');
-  while (m.size() + line.size() + 2 <= size) m += line + "\r\n";
-  if (m.size() < size) m += std::string(size - m.size(), 'y');
-  return m;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -178,7 +171,7 @@ int main(int argc, char** argv) {
     std::perror("latency_bench: listen");
     return EX_OSERR;
   }
-  const std::string message = MakeMessage(size);
+  const std::string message = mxd::bench::MakeMessage(size, "latency_bench");
   mxd::client::DeliverEnvelope env;
   env.recipients = {{"sink@mxd.test", {}, ""}};
   env.nexthop = absl::StrCat("[127.0.0.1]:", port);
