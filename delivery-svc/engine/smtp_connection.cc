@@ -152,16 +152,24 @@ void SmtpConnection::OnSocketEvent(uint32_t events) {
         AckWhileRepliesAreDue();
         break;
       }
-      const std::string why = n == 0 ? "" : std::strerror(errno);
-      if (tls_ && tls_->state() == TlsStream::State::kHandshaking) {
-        session_->OnTlsFailed(why.empty() ? "lost connection" : why, loop_->Now());
-      } else {
-        session_->OnConnectionLost(why, loop_->Now());
-      }
+      ConnectionLost(n == 0 ? "" : std::strerror(errno));
       break;
     }
   }
   Pump();
+}
+
+// The connection broke (`why` empty: the server closed it), whether a read
+// or a write found out: during the TLS handshake that is the handshake's
+// failure (at `may`, a retry in plain text), else a lost connection. A
+// server that resets right after its 220 to STARTTLS may be found by the
+// ClientHello's send before any read.
+void SmtpConnection::ConnectionLost(const std::string& why) {
+  if (tls_ && tls_->state() == TlsStream::State::kHandshaking) {
+    session_->OnTlsFailed(why.empty() ? "lost connection" : why, loop_->Now());
+  } else {
+    session_->OnConnectionLost(why, loop_->Now());
+  }
 }
 
 // ACK at once: servers that write a reply in several segments with Nagle on
@@ -259,7 +267,7 @@ void SmtpConnection::Pump() {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;
     if (n < 0) {
-      session_->OnConnectionLost(std::strerror(errno), loop_->Now());
+      ConnectionLost(std::strerror(errno));
       out.clear();  // it can never be sent
       break;
     }

@@ -74,6 +74,7 @@ class SmtpConnection {
   void OnConnectDone();
   void OnSocketEvent(uint32_t events);
   void AckWhileRepliesAreDue();
+  void ConnectionLost(const std::string& why);
   void OnTimer();
   void ArmTimer();
   void UpdateInterest();
