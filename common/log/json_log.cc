@@ -64,9 +64,13 @@ void AppendJsonString(std::string* out, absl::string_view s) {
 
 void SetMinLogLevel(LogLevel level) { g_min_level.store(static_cast<int>(level)); }
 
+bool LogEnabled(LogLevel level) {
+  return static_cast<int>(level) >= g_min_level.load(std::memory_order_relaxed);
+}
+
 void Log(LogLevel level, absl::string_view event, std::initializer_list<LogField> fields,
          std::initializer_list<LogNumber> numbers) {
-  if (static_cast<int>(level) < g_min_level.load(std::memory_order_relaxed)) return;
+  if (!LogEnabled(level)) return;
   std::string line = "{\"time\":";
   AppendJsonString(&line, absl::FormatTime("%Y-%m-%dT%H:%M:%E3SZ", absl::Now(), absl::UTCTimeZone()));
   line += ",\"level\":";

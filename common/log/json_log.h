@@ -37,6 +37,9 @@ inline void LogError(absl::string_view event, std::initializer_list<LogField> fi
 
 // Messages at a lower level than this are dropped (default: info).
 void SetMinLogLevel(LogLevel level);
+// Whether a line at `level` would be written: lets a hot path skip building
+// the fields of a line nobody will see.
+bool LogEnabled(LogLevel level);
 
 // Tests and fuzz targets read the lines instead of stderr (nullptr: stderr
 // again). The sink must outlive its use.

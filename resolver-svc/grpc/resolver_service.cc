@@ -62,14 +62,16 @@ void ResolverService::Reply(grpc::ServerUnaryReactor* reactor, v1::ResolveRespon
   const LogLevel level = set.status != RouteStatus::kOk ? LogLevel::kWarning
                          : cached                       ? LogLevel::kDebug
                                                         : LogLevel::kInfo;
-  Log(level, "resolve",
-      {{"nexthop", hop.ToString()},
-       {"effective_nexthop", set.effective_nexthop},
-       {"outcome", OutcomeName(set.status)},
-       {"enhanced_status", set.enhanced_status},
-       {"reason", set.reason},
-       {"cached", cached ? "yes" : "no"}},
-      {{"routes", static_cast<double>(set.routes.size())}, {"duration_ms", ms}});
+  if (LogEnabled(level)) {
+    Log(level, "resolve",
+        {{"nexthop", hop.ToString()},
+         {"effective_nexthop", set.effective_nexthop},
+         {"outcome", OutcomeName(set.status)},
+         {"enhanced_status", set.enhanced_status},
+         {"reason", set.reason},
+         {"cached", cached ? "yes" : "no"}},
+        {{"routes", static_cast<double>(set.routes.size())}, {"duration_ms", ms}});
+  }
   reactor->Finish(grpc::Status::OK);
 }
 

@@ -59,5 +59,24 @@ TEST(JsonLog, SinkSeesEveryLine) {
   EXPECT_TRUE(IsValidUtf8(seen));
 }
 
+// log_level: lines below it are neither written nor reported as enabled.
+TEST(JsonLog, LinesBelowTheLevelAreDropped) {
+  std::string seen;
+  LogSink sink = [&](absl::string_view line) { seen.append(line.data(), line.size()); };
+  SetLogSinkForTesting(&sink);
+  SetMinLogLevel(LogLevel::kWarning);
+  EXPECT_FALSE(LogEnabled(LogLevel::kInfo));
+  EXPECT_TRUE(LogEnabled(LogLevel::kError));
+  Log(LogLevel::kDebug, "quiet", {});
+  LogInfo("quiet", {});
+  LogWarning("loud", {});
+  SetMinLogLevel(LogLevel::kInfo);
+  SetLogSinkForTesting(nullptr);
+  EXPECT_EQ(seen.find("quiet"), std::string::npos) << seen;
+  EXPECT_NE(seen.find("\"event\":\"loud\""), std::string::npos) << seen;
+  EXPECT_TRUE(LogEnabled(LogLevel::kInfo));
+  EXPECT_FALSE(LogEnabled(LogLevel::kDebug));
+}
+
 }  // namespace
 }  // namespace mxd
