@@ -67,6 +67,15 @@ def postfix_run(pf, n, size, concurrency):
     return n / (time.time() - start)
 
 
+def rss_kib(pid):
+    """A process's resident memory (VmRSS), KiB."""
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError("no VmRSS for %d" % pid)
+
+
 def start_sink(procs):
     """Postfix's smtp-sink on 127.0.0.1 (every message accepted); its port."""
     port = free_port()

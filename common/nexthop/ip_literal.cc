@@ -45,10 +45,14 @@ bool ParseIpAddress(absl::string_view s, std::array<unsigned char, 16>* out, boo
   return Parse(AF_INET6, s, out->data());
 }
 
-std::string IpAddressText(const std::array<unsigned char, 16>& octets) {
+bool IsIpv4Mapped(const std::array<unsigned char, 16>& octets) {
   static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
+  return std::memcmp(octets.data(), kMapped, sizeof(kMapped)) == 0;
+}
+
+std::string IpAddressText(const std::array<unsigned char, 16>& octets) {
   char text[INET6_ADDRSTRLEN];
-  const bool mapped = std::memcmp(octets.data(), kMapped, sizeof(kMapped)) == 0;
+  const bool mapped = IsIpv4Mapped(octets);
   const char* ok = mapped ? inet_ntop(AF_INET, octets.data() + 12, text, sizeof(text))
                           : inet_ntop(AF_INET6, octets.data(), text, sizeof(text));
   return ok != nullptr ? std::string(text) : std::string();

@@ -25,6 +25,9 @@ bool ParseIpAddress(absl::string_view s, std::array<unsigned char, 16>* out, boo
 // Octets back to text: IPv4 dotted for IPv4 and IPv4-mapped IPv6, else
 // IPv6's canonical form.
 std::string IpAddressText(const std::array<unsigned char, 16>& octets);
+// Whether the octets hold an IPv4 address (::ffff:a.b.c.d, as ParseIpAddress
+// stores one).
+bool IsIpv4Mapped(const std::array<unsigned char, 16>& octets);
 
 // The canonical text of an address written as "192.0.2.1", "[192.0.2.1]",
 // "2001:DB8:0::1", "[IPv6:2001:db8::1]" or "IPv6:..."; "" when it is none.

@@ -176,7 +176,7 @@ class DeliverStreamCall final : public grpc::ServerBidiReactor<v1::StreamRequest
       // caller learns of it from that answer; nothing to do.
       return;
     }
-    if (absl::Status s = delivery->AppendOwned(std::move(*req->mutable_content())); !s.ok()) {
+    if (absl::Status s = delivery->Append(std::move(*req->mutable_content())); !s.ok()) {
       return Answer(id, Failure(id, s, true));
     }
     if (!req->last()) return;

@@ -52,7 +52,7 @@ class DeliverCall final : public grpc::ServerReadReactor<v1::DeliverRequest> {
       if (request_.part_case() != v1::DeliverRequest::kChunk) {
         return Reply(Invalid("only message chunks may follow the envelope"));
       }
-      s = delivery_->AppendOwned(std::move(*request_.mutable_chunk()));
+      s = delivery_->Append(std::move(*request_.mutable_chunk()));
     }
     if (!s.ok()) return Reply(ToGrpcStatus(s));
     MXD_TSAN_RELEASE(this);

@@ -72,24 +72,13 @@ absl::Status MessageDelivery::Begin(v1::Envelope envelope) {
   return absl::OkStatus();
 }
 
-absl::Status MessageDelivery::Append(absl::string_view content) {
-  if (absl::Status s = CheckRoomFor(content.size()); !s.ok()) return s;
-  if (absl::Status s = spool_->Append(content); !s.ok()) return absl::UnavailableError(s.message());
-  return absl::OkStatus();
-}
-
-absl::Status MessageDelivery::AppendOwned(std::string&& content) {
-  if (absl::Status s = CheckRoomFor(content.size()); !s.ok()) return s;
-  if (absl::Status s = spool_->AppendOwned(std::move(content)); !s.ok())
-    return absl::UnavailableError(s.message());
-  return absl::OkStatus();
-}
-
-absl::Status MessageDelivery::CheckRoomFor(size_t octets) const {
-  if (spool_->size() + octets > envelope_.message_size()) {
+absl::Status MessageDelivery::Append(std::string&& content) {
+  if (spool_->size() + content.size() > envelope_.message_size()) {
     return absl::InvalidArgumentError(absl::StrCat(
         "the stream carries more than the declared message_size of ", envelope_.message_size(), " octets"));
   }
+  if (absl::Status s = spool_->AppendOwned(std::move(content)); !s.ok())
+    return absl::UnavailableError(s.message());
   return absl::OkStatus();
 }
 

@@ -70,9 +70,8 @@ class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
   // Finish. An error from any of them is the message's answer: nothing
   // was sent, and the caller discards the object.
   absl::Status Begin(v1::Envelope envelope);
-  absl::Status Append(absl::string_view content);
-  // The same, keeping a message that arrives whole as it came (no copy).
-  absl::Status AppendOwned(std::string&& content);
+  // Takes the content: a message that arrives whole is kept as it came.
+  absl::Status Append(std::string&& content);
   // The content is complete: the delivery goes to the event loop, and
   // `answer` is called there exactly once (unless an error is returned).
   absl::Status Finish(AnswerFn answer);
@@ -98,7 +97,6 @@ class MessageDelivery : public std::enable_shared_from_this<MessageDelivery> {
   uint64_t declared() const { return envelope_.message_size(); }
 
  private:
-  absl::Status CheckRoomFor(size_t octets) const;  // within the declared message_size
   MessageDelivery(DeliveryResources* resources, std::shared_ptr<const DeliverySettings> settings,
                   absl::Time deadline, std::string caller)
       : resources_(resources),

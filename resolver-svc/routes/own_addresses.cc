@@ -41,8 +41,7 @@ bool InsertText(absl::string_view address, OwnAddresses& out) {
 bool IsLoopback(const std::array<unsigned char, 16>& a) {
   static constexpr std::array<unsigned char, 16> kV6Loopback = {0, 0, 0, 0, 0, 0, 0, 0,
                                                                 0, 0, 0, 0, 0, 0, 0, 1};
-  static constexpr unsigned char kMapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff};
-  return a == kV6Loopback || (std::memcmp(a.data(), kMapped, sizeof(kMapped)) == 0 && a[12] == 127);
+  return a == kV6Loopback || (IsIpv4Mapped(a) && a[12] == 127);
 }
 
 absl::Status AddEntry(const std::string& entry, const char* param, OwnAddresses& out) {
