@@ -192,6 +192,7 @@ void SmtpSession::HandleReply(const SmtpReply& reply, absl::Time now) {
         return Fail(trouble::Said(peer_, reply, Phase::kRset), now, false);
       }
       need_rset_ = false;
+      if (!expect_.empty()) return;  // pipelined: the transaction is under way
       if (msg_ != nullptr && !message_finished_) return BeginTransaction(now);
       status_ = Status::kReady;
       return;

@@ -191,7 +191,7 @@ class SmtpSession {
   size_t txn_begin_ = 0, txn_end_ = 0;  // recipients [begin, end) of this transaction
   std::vector<size_t> accepted_;
   bool mail_accepted_ = false;
-  bool need_rset_ = false;                  // the last transaction was aborted midway
+  bool need_rset_ = false;                  // RSET first: an aborted transaction, or a reused connection
   Phase waiting_phase_ = Phase::kGreeting;  // for timeouts when nothing is expected
 
   // Body transfer.

@@ -21,8 +21,8 @@ void SmtpSession::BeginTransaction(absl::Time now) {
     rcpts_.DecideRemaining(o);
     return FinishMessage();
   }
-  if (need_rset_) {
-    Send(Phase::kRset, "RSET");
+  if (need_rset_ && !features_.pipelining) {
+    Send(Phase::kRset, "RSET");  // its reply begins the transaction
     last_activity_ = now;
     return;
   }
@@ -53,6 +53,13 @@ void SmtpSession::BeginTransaction(absl::Time now) {
                              : msg_->eight_bit && features_.eightbitmime && !convert_
                                  ? BodyParameter::kEightBitMime
                                  : BodyParameter::kNone;
+  if (need_rset_) {
+    // RFC 2920: RSET may lead the pipelined group. Its reply still comes
+    // first, so a dead or refusing cached connection is found before any
+    // content leaves, one round trip sooner.
+    Send(Phase::kRset, "RSET");
+    need_rset_ = false;
+  }
   Send(Phase::kMail, MailCommand(*msg_, features_, size, body));
   if (features_.pipelining) {
     // RFC 2920: MAIL, every RCPT and DATA in one batch; replies come in order.

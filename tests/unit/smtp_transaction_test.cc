@@ -147,6 +147,76 @@ TEST_F(SessionTest, DataAndEndOfDataRejections) {
   EXPECT_EQ(o[1].reason, "host mx.example[192.0.2.1] said: 554 5.7.1 spam (in reply to end of DATA command)");
 }
 
+// A reused connection with PIPELINING: RSET leads the next message's group
+// (RFC 2920), so the probe costs no round trip of its own.
+TEST_F(SessionTest, PipelinedReuseSendsRsetInTheSameGroup) {
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  Client();
+  Server("250 2.0.0 queued\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  session_->TakeOutcomes();
+
+  MessageEnvelope next = env_;
+  session_->StartMessage(&next, now_);
+  EXPECT_EQ(Client(),
+            "RSET\r\nMAIL FROM:<alice@example.org> SIZE=33\r\n"
+            "RCPT TO:<bob@example.com>\r\nRCPT TO:<carol@example.com>\r\nDATA\r\n");
+  Server("250 2.0.0 reset\r\n250 ok\r\n250 ok\r\n");
+  EXPECT_EQ(Client(), "");
+  Server("250 ok\r\n354 go\r\n");
+  EXPECT_THAT(Client(), HasSubstr("Subject: hi\r\n"));
+  Server("250 2.0.0 queued again\r\n");
+  ASSERT_TRUE(session_->message_finished());
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kReady);
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kDelivered);
+  EXPECT_EQ(o[1].reason, "250 2.0.0 queued again");
+}
+
+// The RSET reply still comes first: a refused probe sends no content even
+// when the server answers the rest of the group, and defers the message.
+TEST_F(SessionTest, PipelinedRsetRefusedSendsNoContent) {
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  Client();
+  Server("250 2.0.0 queued\r\n");
+  session_->TakeOutcomes();
+
+  MessageEnvelope next = env_;
+  session_->StartMessage(&next, now_);
+  EXPECT_THAT(Client(), ::testing::StartsWith("RSET\r\nMAIL FROM:"));
+  Server("554 5.5.0 no more\r\n250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  EXPECT_EQ(Client(), "");
+  EXPECT_EQ(session_->status(), SmtpSession::Status::kClosed);
+  auto o = session_->TakeOutcomes();
+  ASSERT_EQ(o.size(), 2u);
+  EXPECT_EQ(o[0].action, DeliveryAction::kDeferred);
+  EXPECT_EQ(o[0].reason, "host mx.example[192.0.2.1] said: 554 5.5.0 no more (in reply to RSET command)");
+  EXPECT_EQ(o[1].action, DeliveryAction::kDeferred);
+}
+
+// A cached connection that died answers nothing, not even the RSET: the
+// message may go to a fresh connection, as when RSET went alone.
+TEST_F(SessionTest, PipelinedReuseOfADeadConnectionTriesAnother) {
+  Handshake(kEhloPipelining);
+  Client();
+  Server("250 ok\r\n250 ok\r\n250 ok\r\n354 go\r\n");
+  Client();
+  Server("250 2.0.0 queued\r\n");
+  session_->TakeOutcomes();
+
+  MessageEnvelope next = env_;
+  session_->StartMessage(&next, now_);
+  EXPECT_THAT(Client(), ::testing::StartsWith("RSET\r\nMAIL FROM:"));
+  session_->OnConnectionLost("Connection reset by peer", now_);
+  EXPECT_TRUE(TriesNext());
+  EXPECT_THAT(FailureReason(), HasSubstr("while sending RSET"));
+}
+
 TEST_F(SessionTest, MessageLargerThanServerLimitBouncesUnsent) {
   Handshake("250-mx.example\r\n250 SIZE 10\r\n");
   EXPECT_EQ(Client(), "");
